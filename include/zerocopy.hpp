@@ -1,0 +1,12 @@
+//
+// zerocopy.hpp — the umbrella header of the core library.
+//
+#ifndef ZEROCOPY_HPP
+#define ZEROCOPY_HPP
+
+#include <zerocopy/async_sendfile.hpp>
+#include <zerocopy/error.hpp>
+#include <zerocopy/file.hpp>
+#include <zerocopy/sendfile_options.hpp>
+
+#endif

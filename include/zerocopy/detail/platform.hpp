@@ -1,0 +1,64 @@
+//
+// zerocopy/detail/platform.hpp — the one seam between the operation and the operating system.
+//
+// Everything here is compiled in src/: the syscall headers (<sys/sendfile.h>, <signal.h>...)
+// never reach a user's translation unit. Every function is noexcept, retries EINTR, and reports
+// failures as error codes of the system category (EAGAIN compares equal to
+// boost::asio::error::would_block).
+//
+#ifndef ZEROCOPY_DETAIL_PLATFORM_HPP
+#define ZEROCOPY_DETAIL_PLATFORM_HPP
+
+#include <zerocopy/detail/config.hpp>
+#include <zerocopy/file.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace zerocopy {
+namespace detail {
+
+#if defined(_WIN32)
+using native_stream_handle = std::uintptr_t;  // SOCKET
+#else
+using native_stream_handle = int;  // socket or pipe descriptor
+#endif
+
+/// Result of one non-blocking step: bytes moved, and why it stopped short if it did.
+struct io_result {
+    std::size_t bytes = 0;
+    boost::system::error_code ec;
+};
+
+/// Checks that `file` can be the source of a transfer (open, readable, a regular file) and
+/// returns its current size. Errors: bad_descriptor, error::file_not_readable,
+/// error::not_a_regular_file.
+ZEROCOPY_DECL boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& size) noexcept;
+
+/// True when this build has a native zero-copy primitive (Linux: sendfile(2)).
+ZEROCOPY_DECL bool has_native_send() noexcept;
+
+/// One zero-copy attempt: moves up to `count` bytes of `file` starting at `offset` to `out`
+/// (a socket or a pipe), without touching the file position and without raising SIGPIPE.
+/// Returns bytes == 0 and no error at end of file; would_block when `out` is full; the
+/// kernel's refusal (EINVAL, ENOSYS, ...) as is. Never blocks if `out` is non-blocking.
+ZEROCOPY_DECL io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
+                                    std::size_t count) noexcept;
+
+/// Reads up to `size` bytes of `file` at `offset` (pread). bytes == 0 and no error at end of file.
+ZEROCOPY_DECL io_result read_at(native_file_handle file, std::uint64_t offset, void* data,
+                                std::size_t size) noexcept;
+
+/// Writes up to `size` bytes to the descriptor `out` (a pipe, a socket, a character device)
+/// without raising SIGPIPE; would_block when `out` is non-blocking and full.
+ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const* data, std::size_t size) noexcept;
+
+/// Blocks until `out` is writable or in error (poll). For the blocking twin.
+ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) noexcept;
+
+}  // namespace detail
+}  // namespace zerocopy
+
+#endif

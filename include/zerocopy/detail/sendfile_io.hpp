@@ -1,0 +1,98 @@
+//
+// zerocopy/detail/sendfile_io.hpp — the synchronous steps both drivers share.
+//
+// The asynchronous operation and the blocking twin perform the same non-blocking steps
+// (try a native send, read a chunk, try a guarded write); only their waits differ.
+//
+#ifndef ZEROCOPY_DETAIL_SENDFILE_IO_HPP
+#define ZEROCOPY_DETAIL_SENDFILE_IO_HPP
+
+#include <zerocopy/detail/platform.hpp>
+#include <zerocopy/detail/sendfile_fsm.hpp>
+#include <zerocopy/detail/stream_traits.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/assert.hpp>
+
+namespace zerocopy {
+namespace detail {
+
+template <class Stream>
+class sendfile_io {
+public:
+    using traits = stream_traits<Stream>;
+
+    sendfile_io(Stream& stream, native_file_handle file) noexcept : stream_(stream), file_(file) {}
+
+    Stream& stream() const noexcept { return stream_; }
+
+    /// Performs `a` if it is a synchronous step and returns the machine's next action;
+    /// returns `a` unchanged otherwise.
+    fsm_action step(sendfile_fsm& fsm, fsm_action const& a, unsigned char* buffer) {
+        switch (a.kind) {
+            case fsm_action::send_native: {
+                io_result r;
+                if (prepare_handle(r.ec)) r = native_send(handle(), file_, a.offset, a.size);
+                return fsm.on_native(r.ec, r.bytes);
+            }
+            case fsm_action::read: {
+                BOOST_ASSERT(buffer != nullptr);
+                io_result const r = read_at(file_, a.offset, buffer, a.size);
+                return fsm.on_read(r.ec, r.bytes);
+            }
+            case fsm_action::try_write: {
+                io_result r;
+                if (prepare_handle(r.ec)) r = write_some_nosignal(handle(), buffer + a.buffer_offset, a.size);
+                return fsm.on_try_write(r.ec, r.bytes);
+            }
+            default:
+                return a;
+        }
+    }
+
+    static bool is_synchronous(fsm_action const& a) noexcept {
+        return a.kind == fsm_action::send_native || a.kind == fsm_action::read || a.kind == fsm_action::try_write;
+    }
+
+    /// The native handle to write to, read anew at every step so that a closed stream never
+    /// makes us write to a descriptor number that may since have been reused.
+    native_stream_handle handle() const {
+        if constexpr (traits::kind == stream_kind::generic) {
+            BOOST_ASSERT_MSG(false, "generic streams have no native handle");
+            return native_stream_handle();
+        } else {
+            return static_cast<native_stream_handle>(traits::lowest(stream_).native_handle());
+        }
+    }
+
+private:
+    // Checks the stream is open, and puts its descriptor in non-blocking mode once (as Asio's
+    // own asynchronous operations do). False with `ec` set if the stream is closed.
+    bool prepare_handle(boost::system::error_code& ec) {
+        if constexpr (traits::kind == stream_kind::generic) {
+            ec = boost::asio::error::operation_not_supported;
+            return false;
+        } else {
+            auto& s = traits::lowest(stream_);
+            if (!s.is_open()) {
+                ec = boost::asio::error::bad_descriptor;
+                return false;
+            }
+            if (!non_blocking_) {
+                s.native_non_blocking(true, ec);
+                if (ec) return false;
+                non_blocking_ = true;
+            }
+            return true;
+        }
+    }
+
+    Stream& stream_;
+    native_file_handle file_;
+    bool non_blocking_ = false;
+};
+
+}  // namespace detail
+}  // namespace zerocopy
+
+#endif

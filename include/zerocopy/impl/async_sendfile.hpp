@@ -1,0 +1,267 @@
+//
+// zerocopy/impl/async_sendfile.hpp — the asynchronous driver and the blocking twin.
+//
+// Both are thin: every decision is in detail::sendfile_fsm; the drivers only perform the
+// actions it returns. See docs/design.md.
+//
+#ifndef ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
+#define ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
+
+#include <zerocopy/detail/sendfile_io.hpp>
+
+#include <boost/asio/associated_allocator.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <memory>
+#include <utility>
+
+namespace zerocopy {
+namespace detail {
+
+// The one buffer of an operation, allocated on first use through the handler's associated
+// allocator and released before the handler runs (or when the operation is destroyed).
+template <class Allocator>
+class op_buffer {
+    using alloc_type = typename std::allocator_traits<Allocator>::template rebind_alloc<unsigned char>;
+    using traits = std::allocator_traits<alloc_type>;
+
+public:
+    explicit op_buffer(Allocator const& a) : alloc_(a) {}
+    op_buffer(op_buffer&& other) noexcept
+        : alloc_(other.alloc_), data_(std::exchange(other.data_, nullptr)), size_(other.size_) {}
+    op_buffer& operator=(op_buffer&&) = delete;
+    ~op_buffer() { reset(); }
+
+    unsigned char* get(std::size_t size) {
+        if (!data_) {
+            data_ = traits::allocate(alloc_, size);
+            size_ = size;
+        }
+        return data_;
+    }
+    unsigned char* data() const noexcept { return data_; }
+    void reset() noexcept {
+        if (data_) traits::deallocate(alloc_, std::exchange(data_, nullptr), size_);
+    }
+
+private:
+    alloc_type alloc_;
+    unsigned char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+template <class AsyncWriteStream, class Allocator>
+class async_sendfile_op {
+public:
+    async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                      sendfile_options const& options, Allocator const& alloc)
+        : io_(stream, file),
+          fsm_(offset, count, options, stream_traits<AsyncWriteStream>::kind, has_native_send()),
+          buffer_(alloc),
+          file_(file) {}
+
+    // Start, and resume after a post (a fairness yield, or the deferral of an early completion).
+    template <class Self>
+    void operator()(Self& self) {
+        if (!started_) {
+            started_ = true;
+            // Total cancellation is honoured only while nothing has been sent.
+            self.reset_cancellation_state(boost::asio::enable_total_cancellation());
+            std::uint64_t size = 0;
+            boost::system::error_code const ec = inspect_file(file_, size);
+            return run(self, fsm_.start(ec, size));
+        }
+        if (pending_ == fsm_action::done) return complete(self);
+        run(self, fsm_.on_yield());
+    }
+
+    // Resume after waiting for writability.
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec) {
+        run(self, fsm_.on_wait(ec));
+    }
+
+    // Resume after a write of the buffer (whole, or one piece through the stream's write_some).
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec, std::size_t n) {
+        run(self, fsm_.on_write(ec, n));
+    }
+
+private:
+    template <class Self>
+    void run(Self& self, fsm_action a) {
+        for (;;) {
+            if (a.kind != fsm_action::done && self.cancelled() != boost::asio::cancellation_type::none)
+                a = fsm_.on_cancel();
+            if (fsm_.bytes_transferred() != 0 && !partial_only_) {
+                // Bytes are on the wire: the transfer has side effects, so from now on only
+                // terminal and partial cancellation apply.
+                partial_only_ = true;
+                self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
+            }
+            if (io_.is_synchronous(a)) {
+                unsigned char* const buf = a.kind == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
+                a = io_.step(fsm_, a, buf);
+                continue;
+            }
+            pending_ = a.kind;
+            switch (a.kind) {
+                case fsm_action::wait_writable:
+                    return wait(self);
+                case fsm_action::yield:
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile yield"));
+                    return boost::asio::post(std::move(self));
+                case fsm_action::write:
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write"));
+                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(buffer_.data(), a.size),
+                                                    std::move(self));
+                case fsm_action::write_some:
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write_some"));
+                    return io_.stream().async_write_some(boost::asio::buffer(buffer_.data(), a.size),
+                                                         std::move(self));
+                default:  // done
+                    result_ = a.ec;
+                    if (!suspended_) {
+                        // Nothing asynchronous happened: never invoke the handler from inside
+                        // the initiating function.
+                        suspended_ = true;
+                        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
+                        return boost::asio::post(std::move(self));
+                    }
+                    return complete(self);
+            }
+        }
+    }
+
+    template <class Self>
+    void wait(Self& self) {
+        if constexpr (stream_traits<AsyncWriteStream>::kind != stream_kind::generic) {
+            suspended_ = true;
+            BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile wait"));
+            stream_traits<AsyncWriteStream>::lowest(io_.stream())
+                .async_wait(stream_traits<AsyncWriteStream>::wait_write, std::move(self));
+        } else {
+            BOOST_ASSERT_MSG(false, "generic streams never wait for writability");
+        }
+    }
+
+    template <class Self>
+    void complete(Self& self) {
+        buffer_.reset();  // memory goes back before the handler runs
+        self.complete(result_, fsm_.bytes_transferred());
+    }
+
+    sendfile_io<AsyncWriteStream> io_;
+    sendfile_fsm fsm_;
+    op_buffer<Allocator> buffer_;
+    native_file_handle file_;
+    boost::system::error_code result_;
+    fsm_action::kind_t pending_ = fsm_action::done;
+    bool started_ = false;
+    bool suspended_ = false;
+    bool partial_only_ = false;
+};
+
+struct initiate_async_sendfile {
+    template <class Handler, class AsyncWriteStream>
+    void operator()(Handler&& handler, AsyncWriteStream* stream, native_file_handle file, std::uint64_t offset,
+                    std::uint64_t count, sendfile_options const& options) const {
+        using handler_type = std::decay_t<Handler>;
+        using allocator_type = boost::asio::associated_allocator_t<handler_type>;
+        allocator_type const alloc = boost::asio::get_associated_allocator(handler);
+        boost::asio::async_compose<handler_type, void(boost::system::error_code, std::uint64_t)>(
+            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc),
+            handler, *stream);
+    }
+};
+
+}  // namespace detail
+
+template <class AsyncWriteStream, class CompletionToken,
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
+auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                    sendfile_options const& options, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
+        detail::initiate_async_sendfile{}, token, &stream, file, offset, count, options);
+}
+
+template <class AsyncWriteStream, class CompletionToken,
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
+auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                    CompletionToken&& token) {
+    return zerocopy::async_sendfile(stream, file, offset, count, sendfile_options{},
+                                    std::forward<CompletionToken>(token));
+}
+
+template <class SyncWriteStream>
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                       sendfile_options const& options, boost::system::error_code& ec) {
+    using detail::fsm_action;
+    detail::sendfile_io<SyncWriteStream> io(stream, file);
+    detail::sendfile_fsm fsm(offset, count, options, detail::stream_traits<SyncWriteStream>::kind,
+                             detail::has_native_send());
+    std::unique_ptr<unsigned char[]> buffer;
+    std::uint64_t size = 0;
+    fsm_action a = fsm.start(detail::inspect_file(file, size), size);
+    for (;;) {
+        if (io.is_synchronous(a)) {
+            if (a.kind == fsm_action::read && !buffer) buffer.reset(new unsigned char[fsm.buffer_size()]);
+            a = io.step(fsm, a, buffer.get());
+            continue;
+        }
+        boost::system::error_code wec;
+        switch (a.kind) {
+            case fsm_action::wait_writable:
+                a = fsm.on_wait(detail::wait_writable(io.handle()));
+                break;
+            case fsm_action::yield:
+                a = fsm.on_yield();
+                break;
+            case fsm_action::write: {
+                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size), wec);
+                a = fsm.on_write(wec, n);
+                break;
+            }
+            case fsm_action::write_some: {
+                std::size_t const n = stream.write_some(boost::asio::buffer(buffer.get(), a.size), wec);
+                a = fsm.on_write(wec, n);
+                break;
+            }
+            default:  // done
+                ec = a.ec;
+                return fsm.bytes_transferred();
+        }
+    }
+}
+
+template <class SyncWriteStream>
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                       boost::system::error_code& ec) {
+    return zerocopy::sendfile(stream, file, offset, count, sendfile_options{}, ec);
+}
+
+template <class SyncWriteStream>
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                       sendfile_options const& options) {
+    boost::system::error_code ec;
+    std::uint64_t const n = zerocopy::sendfile(stream, file, offset, count, options, ec);
+    if (ec) boost::asio::detail::throw_error(ec, "zerocopy::sendfile");
+    return n;
+}
+
+template <class SyncWriteStream>
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count) {
+    return zerocopy::sendfile(stream, file, offset, count, sendfile_options{});
+}
+
+}  // namespace zerocopy
+
+#endif

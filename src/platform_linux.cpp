@@ -1,0 +1,68 @@
+//
+// Linux part of the platform seam: zero-copy through sendfile(2).
+//
+// Other platforms compile this file to the honest answer "no native primitive": the operation
+// then takes the buffered path. A FreeBSD/macOS sendfile(2) (with sf_hdtr) or Windows
+// TransmitFile backend slots in beside this file with the same two functions.
+//
+#include <zerocopy/detail/platform.hpp>
+
+#if defined(__linux__) && !defined(ZEROCOPY_NO_NATIVE_SENDFILE)
+
+#include "sigpipe_guard.hpp"
+
+#include <cerrno>
+#include <limits>
+
+#include <sys/sendfile.h>
+#include <sys/types.h>
+
+namespace zerocopy {
+namespace detail {
+
+bool has_native_send() noexcept { return true; }
+
+io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
+                      std::size_t count) noexcept {
+    io_result r;
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return r;  // past EOF
+    constexpr std::size_t kernel_max = 0x7ffff000;  // what Linux moves per call at most
+    if (count > kernel_max) count = kernel_max;
+    sigpipe_guard guard;
+    for (;;) {
+        off_t off = static_cast<off_t>(offset);  // sendfile reads at *off; the file position is untouched
+        ssize_t const n = ::sendfile(out, file, &off, count);
+        if (n >= 0) {
+            r.bytes = static_cast<std::size_t>(n);
+            return r;
+        }
+        if (errno != EINTR) {
+            r.ec = boost::system::error_code(errno, boost::system::system_category());
+            guard.discard_if(errno == EPIPE);
+            return r;
+        }
+    }
+}
+
+}  // namespace detail
+}  // namespace zerocopy
+
+#else
+
+#include <boost/system/errc.hpp>
+
+namespace zerocopy {
+namespace detail {
+
+bool has_native_send() noexcept { return false; }
+
+io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, std::size_t) noexcept {
+    io_result r;
+    r.ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return r;
+}
+
+}  // namespace detail
+}  // namespace zerocopy
+
+#endif

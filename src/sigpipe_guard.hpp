@@ -1,0 +1,58 @@
+//
+// sigpipe_guard — write to a pipe or socket whose reader is gone without raising SIGPIPE,
+// and without touching the process-wide disposition.
+//
+// sendfile(2) and write(2) have no MSG_NOSIGNAL. While the guard lives, SIGPIPE is blocked in
+// the calling thread only; a SIGPIPE that the guarded call raised (it is thread-directed) is
+// then pending, and discard_if(true) takes it off with a zero-timeout sigtimedwait before the
+// old mask comes back. If the caller had SIGPIPE blocked already, the guard does nothing: a
+// pending SIGPIPE is then the caller's to handle.
+//
+#ifndef ZEROCOPY_SRC_SIGPIPE_GUARD_HPP
+#define ZEROCOPY_SRC_SIGPIPE_GUARD_HPP
+
+#include <cerrno>
+#include <ctime>
+
+#include <pthread.h>
+#include <signal.h>
+
+namespace zerocopy {
+namespace detail {
+
+class sigpipe_guard {
+public:
+    sigpipe_guard() noexcept {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t old;
+        ::pthread_sigmask(SIG_BLOCK, &pipe_, &old);
+        active_ = !sigismember(&old, SIGPIPE);
+    }
+
+    sigpipe_guard(sigpipe_guard const&) = delete;
+    sigpipe_guard& operator=(sigpipe_guard const&) = delete;
+
+    /// Consumes the SIGPIPE the guarded call raised; call it with `errno == EPIPE`.
+    void discard_if(bool epipe) noexcept {
+        if (!epipe || !active_) return;
+        int const saved = errno;
+        timespec zero{0, 0};
+        while (::sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+        }
+        errno = saved;
+    }
+
+    ~sigpipe_guard() {
+        if (active_) ::pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
+    }
+
+private:
+    sigset_t pipe_;
+    bool active_ = false;
+};
+
+}  // namespace detail
+}  // namespace zerocopy
+
+#endif
