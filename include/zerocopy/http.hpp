@@ -1,0 +1,17 @@
+//
+// zerocopy/http.hpp — the Beast HTTP layer: everything in namespace zerocopy::http.
+//
+#ifndef ZEROCOPY_HTTP_HPP
+#define ZEROCOPY_HTTP_HPP
+
+#include <zerocopy/http/conditional.hpp>
+#include <zerocopy/http/date.hpp>
+#include <zerocopy/http/etag.hpp>
+#include <zerocopy/http/framing.hpp>
+#include <zerocopy/http/mime.hpp>
+#include <zerocopy/http/multipart.hpp>
+#include <zerocopy/http/range.hpp>
+#include <zerocopy/http/resolve.hpp>
+#include <zerocopy/http/unique_fd.hpp>
+
+#endif

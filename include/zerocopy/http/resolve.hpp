@@ -1,0 +1,95 @@
+#ifndef ZEROCOPY_HTTP_RESOLVE_HPP
+#define ZEROCOPY_HTTP_RESOLVE_HPP
+
+#include <zerocopy/http/unique_fd.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zerocopy::http {
+
+/// A request target split into decoded path segments (see @ref decode_target).
+struct decoded_target {
+    bool valid = false;                 ///< False: refuse the request with 400.
+    std::vector<std::string> segments;  ///< Percent-decoded once; never empty, ".", ".." or containing / \ NUL.
+    bool trailing_slash = false;        ///< The path ends with '/' (always true for "/").
+    std::string encoded_path;           ///< The path exactly as received (still percent-encoded).
+    std::string encoded_query;          ///< The query without '?', as received; empty if none.
+    bool has_query = false;
+};
+
+/** Split an origin-form request target (`/path?query`) into path segments, percent-decoded once with
+    Boost.URL. The query is kept aside and otherwise ignored.
+
+    Invalid (→ 400): anything that is not origin-form (absolute-form, `*`, a fragment, raw bytes the
+    URI grammar forbids such as a backslash or a space); a segment that is `.` or `..` before or after
+    decoding (so `%2e%2e` is refused); a decoded segment holding `/` (`%2f`), `\` (`%5c`) or NUL
+    (`%00`); an empty segment other than the last (`//x`, `/a//b`). `%252e` decodes to the literal
+    name `%2e`. Accepts any bytes.
+*/
+decoded_target decode_target(std::string_view target);
+
+/// Which resolver @ref resolve_target uses.
+enum class resolver_kind {
+    automatic,  ///< openat2(RESOLVE_BENEATH) when the kernel has it, the walk otherwise.
+    openat2,    ///< openat2 only; fails with `errc::function_not_supported` where it is missing.
+    walk,       ///< The component-by-component walk (a test switch: both must agree on every vector).
+};
+
+struct resolve_options {
+    resolver_kind resolver = resolver_kind::automatic;
+    /// The file served for a directory target ending in '/'. Empty: directories are 404.
+    std::string index_file = "index.html";
+};
+
+/// The outcome of @ref resolve_target.
+enum class resolve_status {
+    file,         ///< `file` is an open regular file under the root.
+    redirect,     ///< A directory named without its trailing slash: 301 to `location`.
+    bad_request,  ///< The target is refused (see @ref decode_target): 400.
+    forbidden,    ///< The path leaves the root (a symlink out of it) or access is denied: 403.
+    not_found,    ///< Nothing servable there (missing, not a regular file, a directory without index): 404.
+    error,        ///< Another system error, in `ec`: 500.
+};
+
+struct resolved_target {
+    resolve_status status = resolve_status::error;
+    unique_fd file;               ///< Open read-only (O_NONBLOCK, O_CLOEXEC) when `status == file`.
+    std::string relative_path;    ///< Decoded path under the root of what was opened (for Content-Type).
+    std::string location;         ///< For `redirect`: the target with '/' appended to its path.
+    boost::system::error_code ec; ///< The system error behind `forbidden`, `not_found` or `error`.
+};
+
+/** Resolve a request target to a regular file beneath a document root.
+
+    The target is decoded with @ref decode_target, then opened relative to `root_dir` without ever
+    leaving it: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS on Linux, or an O_NOFOLLOW
+    walk that resolves each symlink itself, refusing absolute links and any `..` that would climb above
+    the root (the same semantics as RESOLVE_BENEATH). Symlinks that stay inside the root are followed.
+    Named pipes, sockets and devices are never opened for reading (404). A directory target ending in
+    '/' serves `options.index_file` from it when that is a regular file, else 404.
+
+    @param root_dir A descriptor of the root directory (O_PATH is enough); it is not consumed.
+*/
+resolved_target resolve_target(int root_dir, std::string_view target, resolve_options const& options = {});
+
+/// An open document root directory.
+class document_root {
+public:
+    /// Opens `path` as a directory (O_PATH | O_DIRECTORY). Check `is_open()` or use the `ec` overload.
+    explicit document_root(std::string const& path);
+    document_root(std::string const& path, boost::system::error_code& ec);
+
+    bool is_open() const noexcept { return fd_.is_open(); }
+    int native_handle() const noexcept { return fd_.get(); }
+
+private:
+    unique_fd fd_;
+};
+
+}  // namespace zerocopy::http
+
+#endif

@@ -1,0 +1,236 @@
+#include <zerocopy/http/resolve.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace zerocopy::http;
+
+namespace {
+
+// A temporary tree: <base>/outside.txt and <base>/root/... with symlinks in and out of the root.
+struct tree {
+    std::string base;
+    std::string root;
+
+    tree() {
+        char tmpl[] = "/tmp/zerocopy-http-resolve-XXXXXX";
+        char* p = ::mkdtemp(tmpl);
+        BOOST_TEST_REQUIRE(p != nullptr);
+        base = p;
+        root = base + "/root";
+        mkdir("root");
+        write("outside.txt", "secret");
+        write("root/index.html", "root index");
+        write("root/a.txt", "aaa");
+        write("root/a b.txt", "space");
+        write("root/%2e", "literal percent-2e");
+        mkdir("root/dir");
+        write("root/dir/index.html", "dir index");
+        mkdir("root/noindex");
+        mkdir("root/sub");
+        write("root/sub/b.txt", "bbb");
+        mkdir("root/dirindex");
+        mkdir("root/dirindex/index.html");
+        link("a.txt", "root/link_in");
+        link("sub", "root/link_dir");
+        link("../a.txt", "root/sub/link_up");
+        link("../outside.txt", "root/link_out");
+        link("../../outside.txt", "root/sub/link_up2");
+        link("/etc/passwd", "root/link_abs");
+        link(base + "/root/a.txt", "root/link_abs_in");
+        link("loop2", "root/loop1");
+        link("loop1", "root/loop2");
+        link("..", "root/dir_link_out");
+        link("sub/../a.txt", "root/link_dotdot_in");
+        link("sub/../../outside.txt", "root/link_dotdot_out");
+        link("a.txt/", "root/link_file_slash");
+        BOOST_TEST_REQUIRE(::mkfifo((root + "/fifo").c_str(), 0644) == 0);
+    }
+    ~tree() { std::system(("rm -rf '" + base + "'").c_str()); }
+
+    void mkdir(std::string const& rel) { BOOST_TEST_REQUIRE(::mkdir((base + "/" + rel).c_str(), 0755) == 0); }
+    void write(std::string const& rel, std::string const& content) {
+        std::ofstream(base + "/" + rel, std::ios::binary) << content;
+    }
+    void link(std::string const& target, std::string const& rel) {
+        BOOST_TEST_REQUIRE(::symlink(target.c_str(), (base + "/" + rel).c_str()) == 0);
+    }
+};
+
+std::string read_all(int fd) {
+    std::string out;
+    char buf[256];
+    off_t off = 0;
+    for (;;) {
+        ssize_t const n = ::pread(fd, buf, sizeof buf, off);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+        off += n;
+    }
+    return out;
+}
+
+struct vector_t {
+    char const* target;
+    resolve_status status;
+    char const* content_or_location;  // file content, or redirect location
+};
+
+vector_t const vectors[] = {
+    {"/", resolve_status::file, "root index"},
+    {"/a.txt", resolve_status::file, "aaa"},
+    {"/a.txt?x=1&y=../../etc", resolve_status::file, "aaa"},
+    {"/a%20b.txt", resolve_status::file, "space"},
+    {"/%252e", resolve_status::file, "literal percent-2e"},
+    {"/%252e%252e", resolve_status::not_found, ""},
+    {"/%252e%252e/outside.txt", resolve_status::not_found, ""},
+    {"/dir", resolve_status::redirect, "/dir/"},
+    {"/dir?q=1", resolve_status::redirect, "/dir/?q=1"},
+    {"/dir/", resolve_status::file, "dir index"},
+    {"/dir/index.html", resolve_status::file, "dir index"},
+    {"/noindex/", resolve_status::not_found, ""},
+    {"/dirindex/", resolve_status::not_found, ""},
+    {"/missing", resolve_status::not_found, ""},
+    {"/missing/", resolve_status::not_found, ""},
+    {"/a.txt/", resolve_status::not_found, ""},
+    {"/a.txt/x", resolve_status::not_found, ""},
+    {"/sub/b.txt", resolve_status::file, "bbb"},
+    {"/fifo", resolve_status::not_found, ""},
+    // Refused targets.
+    {"/../outside.txt", resolve_status::bad_request, ""},
+    {"/..", resolve_status::bad_request, ""},
+    {"/sub/../a.txt", resolve_status::bad_request, ""},
+    {"/./a.txt", resolve_status::bad_request, ""},
+    {"/sub/.", resolve_status::bad_request, ""},
+    {"/%2e%2e/outside.txt", resolve_status::bad_request, ""},
+    {"/%2E%2E/outside.txt", resolve_status::bad_request, ""},
+    {"/.%2e/outside.txt", resolve_status::bad_request, ""},
+    {"/%2e./outside.txt", resolve_status::bad_request, ""},
+    {"/%2e/a.txt", resolve_status::bad_request, ""},
+    {"/sub/%2e%2e%2fa.txt", resolve_status::bad_request, ""},
+    {"/sub%2fb.txt", resolve_status::bad_request, ""},
+    {"/sub%2Fb.txt", resolve_status::bad_request, ""},
+    {"/%2fetc%2fpasswd", resolve_status::bad_request, ""},
+    {"/..%2foutside.txt", resolve_status::bad_request, ""},
+    {"/%00", resolve_status::bad_request, ""},
+    {"/a.txt%00.html", resolve_status::bad_request, ""},
+    {"/sub%5cb.txt", resolve_status::bad_request, ""},
+    {"/..%5coutside.txt", resolve_status::bad_request, ""},
+    {"/sub\\b.txt", resolve_status::bad_request, ""},
+    {"//etc/passwd", resolve_status::bad_request, ""},
+    {"//", resolve_status::bad_request, ""},
+    {"/sub//b.txt", resolve_status::bad_request, ""},
+    {"a.txt", resolve_status::bad_request, ""},
+    {"", resolve_status::bad_request, ""},
+    {"*", resolve_status::bad_request, ""},
+    {"http://localhost/a.txt", resolve_status::bad_request, ""},
+    {"/a.txt#frag", resolve_status::bad_request, ""},
+    {"/a b.txt", resolve_status::bad_request, ""},
+    {"/%zz", resolve_status::bad_request, ""},
+    {"/%", resolve_status::bad_request, ""},
+    // Symlinks: inside the root followed, out of it refused.
+    {"/link_in", resolve_status::file, "aaa"},
+    {"/link_dir/b.txt", resolve_status::file, "bbb"},
+    {"/link_dir", resolve_status::redirect, "/link_dir/"},
+    {"/sub/link_up", resolve_status::file, "aaa"},
+    {"/link_dotdot_in", resolve_status::file, "aaa"},
+    {"/link_out", resolve_status::forbidden, ""},
+    {"/sub/link_up2", resolve_status::forbidden, ""},
+    {"/link_abs", resolve_status::forbidden, ""},
+    {"/link_abs_in", resolve_status::forbidden, ""},
+    {"/loop1", resolve_status::forbidden, ""},
+    {"/dir_link_out/outside.txt", resolve_status::forbidden, ""},
+    {"/dir_link_out/", resolve_status::forbidden, ""},
+    {"/link_dotdot_out", resolve_status::forbidden, ""},
+    {"/link_file_slash", resolve_status::not_found, ""},
+};
+
+void run_vectors(resolver_kind kind) {
+    tree t;
+    document_root root(t.root);
+    BOOST_TEST_REQUIRE(root.is_open());
+    resolve_options opts;
+    opts.resolver = kind;
+    for (auto const& v : vectors) {
+        BOOST_TEST_CONTEXT("target: " << v.target) {
+            auto r = resolve_target(root.native_handle(), v.target, opts);
+            BOOST_TEST(static_cast<int>(r.status) == static_cast<int>(v.status));
+            if (v.status == resolve_status::file && r.status == resolve_status::file) {
+                BOOST_TEST(r.file.is_open());
+                BOOST_TEST(read_all(r.file.get()) == v.content_or_location);
+            } else if (v.status == resolve_status::redirect) {
+                BOOST_TEST(r.location == v.content_or_location);
+            } else {
+                BOOST_TEST(!r.file.is_open());
+            }
+        }
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_resolve)
+
+BOOST_AUTO_TEST_CASE(decode) {
+    auto d = decode_target("/a/b%20c/?q=1");
+    BOOST_TEST(d.valid);
+    BOOST_TEST(d.segments.size() == 2u);
+    BOOST_TEST(d.segments[1] == "b c");
+    BOOST_TEST(d.trailing_slash);
+    BOOST_TEST(d.encoded_path == "/a/b%20c/");
+    BOOST_TEST(d.has_query);
+    BOOST_TEST(d.encoded_query == "q=1");
+    d = decode_target("/%252e");
+    BOOST_TEST(d.valid);
+    BOOST_TEST(d.segments.at(0) == "%2e");
+    d = decode_target("/");
+    BOOST_TEST(d.valid);
+    BOOST_TEST(d.segments.empty());
+    BOOST_TEST(d.trailing_slash);
+}
+
+BOOST_AUTO_TEST_CASE(vectors_openat2) { run_vectors(resolver_kind::openat2); }
+BOOST_AUTO_TEST_CASE(vectors_walk) { run_vectors(resolver_kind::walk); }
+BOOST_AUTO_TEST_CASE(vectors_automatic) { run_vectors(resolver_kind::automatic); }
+
+BOOST_AUTO_TEST_CASE(index_option) {
+    tree t;
+    document_root root(t.root);
+    resolve_options opts;
+    opts.index_file = "";
+    BOOST_TEST((resolve_target(root.native_handle(), "/dir/", opts).status == resolve_status::not_found));
+    opts.index_file = "../a.txt";
+    BOOST_TEST((resolve_target(root.native_handle(), "/dir/", opts).status == resolve_status::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(bad_root) {
+    boost::system::error_code ec;
+    document_root root("/nonexistent/zerocopy", ec);
+    BOOST_TEST(!root.is_open());
+    BOOST_TEST(ec.failed());
+}
+
+BOOST_AUTO_TEST_CASE(any_bytes_stay_inside) {
+    // Mutate a traversal attempt byte by byte: nothing may ever resolve to the outside file.
+    tree t;
+    document_root root(t.root);
+    std::string const base = "/sub/%2e%2e/../link_out";
+    for (auto kind : {resolver_kind::openat2, resolver_kind::walk})
+        for (std::size_t i = 0; i < base.size(); ++i)
+            for (int c = 0; c < 256; c += 1) {
+                std::string w = base;
+                w[i] = static_cast<char>(c);
+                resolve_options o;
+                o.resolver = kind;
+                auto r = resolve_target(root.native_handle(), w, o);
+                if (r.file) BOOST_TEST(read_all(r.file.get()) != "secret");
+            }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
