@@ -1,0 +1,29 @@
+# Further integration tests of the core, each in its own executable (included from
+# test/integration/CMakeLists.txt).
+
+# Runs the test cases labelled "blocking_twin" (zerocopy::sendfile) of executable <name> as their
+# own CTest entry <name>_blocking_twin, and the rest as <name>.
+# KNOWN CORE BUG (reported to the lead): the blocking twin in include/zerocopy/impl/async_sendfile.hpp
+# calls fsm.start(inspect_file(file, size), size), whose arguments are unsequenced: with g++ `size`
+# is read before inspect_file sets it, so every range fails with unexpected_eof and to_end sends 0
+# bytes "successfully". Those entries carry the label core_bug until it is fixed.
+function(zerocopy_split_blocking_twin name)
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT "BOOST_TEST_RUN_FILTERS=!@blocking_twin")
+    add_test(NAME ${name}_blocking_twin
+             COMMAND ${name} --run_test=@blocking_twin --log_level=test_suite --report_level=short)
+    get_test_property(${name} TIMEOUT timeout)
+    get_test_property(${name} RUN_SERIAL serial)
+    get_test_property(${name} LABELS labels)
+    if(NOT labels)
+        set(labels "")
+    endif()
+    list(APPEND labels blocking_twin core_bug)
+    set_tests_properties(${name}_blocking_twin PROPERTIES TIMEOUT ${timeout} LABELS "${labels}")
+    if(serial)
+        set_tests_properties(${name}_blocking_twin PROPERTIES RUN_SERIAL TRUE)
+    endif()
+endfunction()
+
+# file_objects.cpp: beast::file_posix / file_stdio passed directly to the operation.
+zerocopy_add_test(integration_file_objects SOURCES file_objects.cpp)
+zerocopy_split_blocking_twin(integration_file_objects)
