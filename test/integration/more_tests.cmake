@@ -27,3 +27,13 @@ endfunction()
 # file_objects.cpp: beast::file_posix / file_stdio passed directly to the operation.
 zerocopy_add_test(integration_file_objects SOURCES file_objects.cpp)
 zerocopy_split_blocking_twin(integration_file_objects)
+
+# tls.cpp: asio::ssl::stream and beast::ssl_stream with a real handshake on loopback; the
+# certificate is generated in-process with the OpenSSL 3 API.
+find_package(OpenSSL 3)
+if(OPENSSL_FOUND)
+    zerocopy_add_test(integration_tls SOURCES tls.cpp LIBS OpenSSL::SSL OpenSSL::Crypto)
+    zerocopy_split_blocking_twin(integration_tls)
+else()
+    message(WARNING "OpenSSL 3 not found: integration_tls is not built (install libssl-dev)")
+endif()
