@@ -37,3 +37,9 @@ if(OPENSSL_FOUND)
 else()
     message(WARNING "OpenSSL 3 not found: integration_tls is not built (install libssl-dev)")
 endif()
+
+# seccomp.cpp: a fork()ed child whose seccomp filter makes sendfile(2) fail with ENOSYS / EPERM.
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    zerocopy_add_test(integration_seccomp SOURCES seccomp.cpp)
+    zerocopy_split_blocking_twin(integration_seccomp)
+endif()
