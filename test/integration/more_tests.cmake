@@ -43,3 +43,18 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     zerocopy_add_test(integration_seccomp SOURCES seccomp.cpp)
     zerocopy_split_blocking_twin(integration_seccomp)
 endif()
+
+# io_uring_files.cpp: asio::random_access_file / stream_file, which exist only with io_uring.
+# Only this executable is compiled with BOOST_ASIO_HAS_IO_URING (it gives BOOST_ASIO_HAS_FILE;
+# sockets stay on epoll, so BOOST_ASIO_DISABLE_EPOLL is not needed).
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+    pkg_check_modules(ZEROCOPY_LIBURING IMPORTED_TARGET liburing)
+endif()
+if(TARGET PkgConfig::ZEROCOPY_LIBURING)
+    zerocopy_add_test(integration_io_uring_files SOURCES io_uring_files.cpp LIBS PkgConfig::ZEROCOPY_LIBURING)
+    target_compile_definitions(integration_io_uring_files PRIVATE BOOST_ASIO_HAS_IO_URING)
+    zerocopy_split_blocking_twin(integration_io_uring_files)
+elseif(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    message(WARNING "liburing not found: integration_io_uring_files is not built (install liburing-dev)")
+endif()
