@@ -58,3 +58,10 @@ if(TARGET PkgConfig::ZEROCOPY_LIBURING)
 elseif(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     message(WARNING "liburing not found: integration_io_uring_files is not built (install liburing-dev)")
 endif()
+
+# large_file.cpp: a sparse 5 GiB file with patterns around 2 GiB, 4 GiB and the ends, sent whole
+# and from above 4 GiB (heavy: only where ZEROCOPY_HEAVY_TESTS is ON, serially).
+if(ZEROCOPY_HEAVY_TESTS)
+    zerocopy_add_test(integration_large_file SOURCES large_file.cpp SERIAL TIMEOUT 600 LABELS heavy)
+    zerocopy_split_blocking_twin(integration_large_file)
+endif()
