@@ -4,7 +4,9 @@ find_package(Boost 1.81 REQUIRED COMPONENTS url)
 
 set(_zerocopy_http_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 add_library(zerocopy_http
+    ${_zerocopy_http_dir}/src/http/body.cpp
     ${_zerocopy_http_dir}/src/http/conditional.cpp
+    ${_zerocopy_http_dir}/src/http/cork.cpp
     ${_zerocopy_http_dir}/src/http/date.cpp
     ${_zerocopy_http_dir}/src/http/etag.cpp
     ${_zerocopy_http_dir}/src/http/framing.cpp
@@ -12,6 +14,7 @@ add_library(zerocopy_http
     ${_zerocopy_http_dir}/src/http/multipart.cpp
     ${_zerocopy_http_dir}/src/http/range.cpp
     ${_zerocopy_http_dir}/src/http/resolve.cpp
+    ${_zerocopy_http_dir}/src/http/serve_file.cpp
 )
 add_library(zerocopy::http ALIAS zerocopy_http)
 target_compile_features(zerocopy_http PUBLIC cxx_std_17)

@@ -11,7 +11,11 @@
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
 #include <zerocopy/http/range.hpp>
+#include <zerocopy/http/read.hpp>
+#include <zerocopy/http/range_body.hpp>
 #include <zerocopy/http/resolve.hpp>
+#include <zerocopy/http/serve_file.hpp>
 #include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/write.hpp>
 
 #endif

@@ -31,6 +31,21 @@ std::string_view framing_message(framing_error e) noexcept {
     return "unknown framing error";
 }
 
+namespace {
+class framing_category_impl final : public boost::system::error_category {
+public:
+    char const* name() const noexcept override { return "zerocopy.http.framing"; }
+    std::string message(int ev) const override {
+        return std::string(framing_message(static_cast<framing_error>(ev)));
+    }
+};
+}  // namespace
+
+boost::system::error_category const& framing_category() noexcept {
+    static framing_category_impl const instance;
+    return instance;
+}
+
 namespace detail {
 
 framing_error check_framing_fields(bool http10, std::size_t content_length_members, bool has_te,

@@ -3,10 +3,12 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace zerocopy::http {
 
@@ -25,6 +27,19 @@ enum class framing_error {
     chunked_twice,                         ///< chunked applied more than once (RFC 9112 7): 400.
     unknown_transfer_coding,               ///< A transfer coding other than chunked (RFC 9112 6.1): 501.
 };
+
+/// The error category of @ref framing_error (error codes carry the enumerator's value).
+boost::system::error_category const& framing_category() noexcept;
+
+/// An error code for `e` in @ref framing_category, so that reads can report framing defects.
+inline boost::system::error_code make_error_code(framing_error e) noexcept {
+    return boost::system::error_code(static_cast<int>(e), framing_category());
+}
+
+/// The framing_error held by `ec`, or `framing_error::none` when `ec` is of another category.
+inline framing_error framing_error_of(boost::system::error_code const& ec) noexcept {
+    return ec.category() == framing_category() ? static_cast<framing_error>(ec.value()) : framing_error::none;
+}
 
 /// The status to answer with: 0 for `none`, 501 for an unknown coding, 400 otherwise.
 unsigned framing_status(framing_error e) noexcept;
@@ -67,5 +82,10 @@ framing_error check_request_framing(boost::beast::http::request_header<Fields> c
 }
 
 }  // namespace zerocopy::http
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<::zerocopy::http::framing_error> : std::true_type {};
+}  // namespace boost::system
 
 #endif

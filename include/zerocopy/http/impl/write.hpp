@@ -1,0 +1,213 @@
+// zerocopy/http/impl/write.hpp — the operation behind zerocopy::http::async_write and write.
+#ifndef ZEROCOPY_HTTP_IMPL_WRITE_HPP
+#define ZEROCOPY_HTTP_IMPL_WRITE_HPP
+
+#include <zerocopy/http/detail/cork.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/file.hpp>
+#include <boost/beast/http/basic_file_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace zerocopy::http {
+namespace detail {
+
+// One piece of a body as the writer sees it: memory bytes, then a file range.
+struct piece_view {
+    std::string_view prefix;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+// Bodies whose file part can go through sendfile.
+template <class Body, class = void>
+struct zerocopy_body : std::false_type {};
+
+template <class File>
+struct zerocopy_body<boost::beast::http::basic_file_body<File>, std::enable_if_t<is_file_object_v<File>>>
+    : std::true_type {
+    using value_type = typename boost::beast::http::basic_file_body<File>::value_type;
+    static std::size_t count(value_type const&) noexcept { return 1; }
+    static piece_view piece(value_type const& b, std::size_t) noexcept { return {{}, 0, b.size()}; }
+    static native_file_handle handle(value_type& b) { return native_file_handle_of(b.file()); }
+};
+
+template <>
+struct zerocopy_body<range_body> : std::true_type {
+    using value_type = range_body::value_type;
+    static std::size_t count(value_type const& b) noexcept { return b.pieces().size(); }
+    static piece_view piece(value_type const& b, std::size_t i) noexcept {
+        auto const& p = b.pieces()[i];
+        return {p.prefix, p.offset, p.length};
+    }
+    static native_file_handle handle(value_type& b) { return b.native_handle(); }
+};
+
+template <class Traits, class Value>
+std::uint64_t body_bytes(Value const& v) {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < Traits::count(v); ++i) {
+        auto const p = Traits::piece(v, i);
+        n += p.prefix.size() + p.length;
+    }
+    return n;
+}
+
+// Serializes the header with Beast and collects its buffers (valid while the serializer lives).
+template <class Serializer>
+void header_buffers(Serializer& sr, std::vector<boost::asio::const_buffer>& out, boost::system::error_code& ec) {
+    sr.split(true);
+    sr.next(ec, [&](boost::system::error_code&, auto const& buffers) {
+        for (auto b : boost::beast::buffers_range_ref(buffers)) out.push_back(b);
+    });
+}
+
+template <class Stream, bool isRequest, class Body, class Fields>
+class write_op {
+    using message_type = boost::beast::http::message<isRequest, Body, Fields>;
+    using traits = zerocopy_body<Body>;
+
+    struct state {
+        explicit state(message_type& m) : sr(m) {}
+        boost::beast::http::serializer<isRequest, Body, Fields> sr;
+        std::vector<boost::asio::const_buffer> header;
+        cork_guard<Stream> cork;
+    };
+
+    enum class step { start, beast_fallback, header, prefix, file, early_error };
+
+public:
+    write_op(Stream& stream, message_type& msg) : stream_(stream), msg_(msg) {}
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}, std::uint64_t n = 0) {
+        switch (step_) {
+            case step::start:
+                if (msg_.chunked()) {
+                    step_ = step::beast_fallback;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+                    return boost::beast::http::async_write(stream_, msg_, std::move(self));
+                }
+                st_ = std::make_unique<state>(msg_);
+                header_buffers(st_->sr, st_->header, ec);
+                if (ec) {
+                    // Nothing happened yet: complete through the executor, never from the initiator.
+                    ec_ = ec;
+                    step_ = step::early_error;
+                    return boost::asio::post(std::move(self));
+                }
+                if (body_bytes<traits>(msg_.body()) != 0) st_->cork.engage(stream_);
+                step_ = step::header;
+                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+                return boost::asio::async_write(stream_, st_->header, std::move(self));
+
+            case step::beast_fallback:
+                return self.complete(ec, static_cast<std::size_t>(n));
+
+            case step::early_error:
+                return finish(self, ec_);
+
+            case step::header:
+            case step::prefix:
+            case step::file:
+                bytes_ += n;
+                if (ec) return finish(self, ec);
+                break;
+        }
+        // Next piece: its prefix, then its file range.
+        for (; piece_ < traits::count(msg_.body()); ++piece_, step_ = step::header) {
+            piece_view const p = traits::piece(msg_.body(), piece_);
+            if (step_ == step::header && !p.prefix.empty()) {
+                step_ = step::prefix;
+                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+                return boost::asio::async_write(stream_, boost::asio::buffer(p.prefix.data(), p.prefix.size()),
+                                                std::move(self));
+            }
+            if (step_ != step::file && p.length != 0) {
+                step_ = step::file;
+                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+                return zerocopy::async_sendfile(stream_, traits::handle(msg_.body()), p.offset, p.length,
+                                                std::move(self));
+            }
+        }
+        finish(self, {});
+    }
+
+private:
+    template <class Self>
+    void finish(Self& self, boost::system::error_code ec) {
+        if (st_) st_->cork.release();
+        st_.reset();
+        self.complete(ec, bytes_);
+    }
+
+    Stream& stream_;
+    message_type& msg_;
+    std::unique_ptr<state> st_;
+    step step_ = step::start;
+    std::size_t piece_ = 0;
+    std::size_t bytes_ = 0;
+    boost::system::error_code ec_;
+};
+
+}  // namespace detail
+
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken>
+auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 CompletionToken&& token) {
+    if constexpr (detail::zerocopy_body<Body>::value) {
+        return boost::asio::async_compose<CompletionToken, void(boost::system::error_code, std::size_t)>(
+            detail::write_op<AsyncWriteStream, isRequest, Body, Fields>(stream, msg), token, stream);
+    } else {
+        return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
+    }
+}
+
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                  boost::system::error_code& ec) {
+    using traits = detail::zerocopy_body<Body>;
+    if constexpr (!traits::value) {
+        return boost::beast::http::write(stream, msg, ec);
+    } else {
+        if (msg.chunked()) return boost::beast::http::write(stream, msg, ec);
+        boost::beast::http::serializer<isRequest, Body, Fields> sr(msg);
+        std::vector<boost::asio::const_buffer> header;
+        detail::header_buffers(sr, header, ec);
+        if (ec) return 0;
+        detail::cork_guard<SyncWriteStream> cork;
+        if (detail::body_bytes<traits>(msg.body()) != 0) cork.engage(stream);
+        std::size_t bytes = boost::asio::write(stream, header, ec);
+        for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
+            detail::piece_view const p = traits::piece(msg.body(), i);
+            if (!p.prefix.empty()) bytes += boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
+            if (!ec && p.length != 0)
+                bytes += static_cast<std::size_t>(
+                    zerocopy::sendfile(stream, traits::handle(msg.body()), p.offset, p.length, ec));
+        }
+        return bytes;
+    }
+}
+
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg) {
+    boost::system::error_code ec;
+    std::size_t const n = zerocopy::http::write(stream, msg, ec);
+    if (ec) throw boost::system::system_error(ec, "zerocopy::http::write");
+    return n;
+}
+
+}  // namespace zerocopy::http
+
+#endif

@@ -1,0 +1,76 @@
+#ifndef ZEROCOPY_HTTP_SERVE_FILE_HPP
+#define ZEROCOPY_HTTP_SERVE_FILE_HPP
+
+#include <zerocopy/http/conditional.hpp>
+#include <zerocopy/http/framing.hpp>
+#include <zerocopy/http/range.hpp>
+#include <zerocopy/http/range_body.hpp>
+#include <zerocopy/http/resolve.hpp>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <string>
+
+namespace zerocopy::http {
+
+/// The response type of @ref serve_file: write it with zerocopy::http::async_write (or Beast's).
+using file_response = boost::beast::http::response<range_body>;
+
+/// Options of @ref serve_file.
+struct serve_options {
+    resolve_options resolve;  ///< Resolver choice and index file name.
+    range_limits ranges;      ///< Abuse limits for the Range header.
+    /// A Cache-Control value sent with 200, 206 and 304 responses; empty sends none.
+    std::string cache_control;
+    /// When false, a request for several ranges gets the whole file (200) instead of multipart/byteranges.
+    bool allow_multipart = true;
+};
+
+/** Answer a GET or HEAD request for a file beneath `root`, as a response ready for
+    zerocopy::http::async_write.
+
+    - Methods other than GET and HEAD: 405 with `Allow: GET, HEAD`.
+    - The target goes through @ref resolve_target: 400 (refused target), 403 (leaves the root),
+      404, 301 with Location (a directory without its trailing slash), 500 (other system errors).
+    - The file is opened once; its size, inode and modification time come from fstat on that
+      descriptor, so a file replaced during the request is served consistently.
+    - Sent with 200, 206 and 416: Date, Last-Modified (IMF-fixdate, never later than Date),
+      ETag (strong, from inode/size/mtime in ns), Accept-Ranges: bytes, Content-Type (by extension),
+      Content-Length, and Cache-Control when configured.
+    - Preconditions in the order of RFC 9110 section 13.2.2: 412 (If-Match, If-Unmodified-Since),
+      304 (If-None-Match, If-Modified-Since) carrying Date, ETag and Cache-Control, no body.
+    - Range (GET only, non-empty files only; If-Range decides whether it applies): one range → 206
+      with Content-Range; several → 206 multipart/byteranges; unsatisfiable → 416 with
+      a Content-Range of `bytes` with an asterisk and the size; invalid, unsupported or abusive → ignored (200).
+    - HEAD: the same header as GET (Content-Length included), no body.
+    - Every response copies the request's version and keep-alive. Error responses carry a short
+      text/plain body.
+
+    @param ec Set to the system error behind a 403, 404 or 500 (for logging), cleared otherwise.
+*/
+file_response serve_file(document_root const& root, boost::beast::http::request_header<> const& req,
+                         boost::system::error_code& ec, serve_options const& options = {});
+
+/// As above, ignoring the system error.
+file_response serve_file(document_root const& root, boost::beast::http::request_header<> const& req,
+                         serve_options const& options = {});
+
+/// The conditional header fields of a request (several lines of a field are joined with ", ").
+request_conditions conditions_of(boost::beast::http::request_header<> const& req);
+
+/** A short text/plain response with `status`, the request's version and keep-alive (HEAD: header
+    only, with the Content-Length a GET would get).
+*/
+file_response make_error_response(boost::beast::http::status status, boost::beast::http::request_header<> const& req);
+
+/** The response to a request whose framing failed @ref check_request_header_bytes or
+    @ref check_request_framing: 400 (or 501), `Connection: close`. The caller writes it, then closes
+    the connection.
+*/
+file_response make_framing_error_response(framing_error error, boost::beast::http::request_header<> const& req);
+
+}  // namespace zerocopy::http
+
+#endif

@@ -1,0 +1,76 @@
+#ifndef ZEROCOPY_HTTP_WRITE_HPP
+#define ZEROCOPY_HTTP_WRITE_HPP
+
+#include <zerocopy/http/range_body.hpp>
+
+#include <zerocopy/async_sendfile.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+
+namespace zerocopy::http {
+
+/** Start an asynchronous operation that writes a complete HTTP message, sending the file part of its
+    body with `zerocopy::async_sendfile`.
+
+    Zero-copy applies to `beast::http::basic_file_body<File>` (`file_body`: exactly `body().size()`
+    bytes from offset 0, the file's position neither used nor changed) and to @ref range_body (each
+    memory prefix, then each file range). For any other body, and for a chunked message, the
+    operation is `beast::http::async_write`.
+
+    The header bytes come from Beast's own serializer (`serializer::split(true)`); they are written
+    with `asio::async_write`, followed by the body. On Linux, when the stream is (or is layered over) a
+    TCP socket and the body is not empty, the socket is corked (TCP_CORK) for the duration of the
+    response and uncorked at the end, so the header leaves in the same segment as the start of the body
+    and a small response never waits on Nagle's algorithm or a delayed ACK; a socket the caller corked
+    already is left as it is.
+
+    The operation continues until one of the following is true:
+    @li the header and the whole body have been written;
+    @li an error occurred, or the operation was cancelled.
+
+    Keep-alive is exactly as with Beast: this function does not look at `keep_alive()` or
+    `need_eof()`; the caller closes the connection when `msg.need_eof()` is true. On an error in the
+    middle of the body nothing else is written (no error page can follow a header already sent); the
+    handler receives the error and the caller must close the connection.
+
+    @param stream The stream to write to; it must outlive the operation, and no other write may be
+    started on it until the operation completes.
+    @param msg The message; it (with its file) must outlive the operation.
+    @param token The completion token, with signature
+    @code void(boost::system::error_code ec, std::size_t bytes_transferred) @endcode
+    where `bytes_transferred` counts the header and body bytes handed to the stream, on success and
+    on error. The handler is never invoked from within this function; it runs through its associated
+    executor.
+
+    @par Per-Operation Cancellation
+    The cancellation slot of the handler reaches each intermediate operation (`asio::async_write`
+    of the header and prefixes, `zerocopy::async_sendfile` of the file ranges): terminal and partial
+    cancellation end the operation with `operation_aborted` and the bytes written so far.
+*/
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
+          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type)>
+auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
+
+/** Write a complete HTTP message, blocking; the twin of @ref async_write (same rules, with
+    `zerocopy::sendfile` for the file part).
+
+    @returns Header and body bytes handed to the stream, on success and on error.
+*/
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                  boost::system::error_code& ec);
+
+/// As above; throws `boost::system::system_error` on failure.
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg);
+
+}  // namespace zerocopy::http
+
+#include <zerocopy/http/impl/write.hpp>
+
+#endif

@@ -1,0 +1,208 @@
+#include <zerocopy/http/serve_file.hpp>
+
+#include <zerocopy/http/date.hpp>
+#include <zerocopy/http/etag.hpp>
+#include <zerocopy/http/mime.hpp>
+#include <zerocopy/http/multipart.hpp>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+
+#include <algorithm>
+
+#include <sys/stat.h>
+
+namespace zerocopy::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+std::optional<std::string> joined(bhttp::request_header<> const& req, bhttp::field f) {
+    std::optional<std::string> out;
+    auto const range = req.equal_range(f);
+    for (auto it = range.first; it != range.second; ++it) {
+        if (out)
+            out->append(", ");
+        else
+            out.emplace();
+        out->append(it->value().data(), it->value().size());
+    }
+    return out;
+}
+
+// Keep-alive as Beast decides it for a message: HTTP/1.1 unless "close", HTTP/1.0 only with "keep-alive".
+bool keep_alive_of(bhttp::request_header<> const& req) {
+    bool close = false, keep = false;
+    auto const range = req.equal_range(bhttp::field::connection);
+    for (auto it = range.first; it != range.second; ++it)
+        for (auto const& token : bhttp::token_list{it->value()}) {
+            if (boost::beast::iequals(token, "close")) close = true;
+            if (boost::beast::iequals(token, "keep-alive")) keep = true;
+        }
+    return req.version() >= 11 ? !close : (keep && !close);
+}
+
+file_response start_response(bhttp::status status, bhttp::request_header<> const& req) {
+    file_response res;
+    res.result(status);
+    res.version(req.version());
+    res.keep_alive(keep_alive_of(req));
+    res.set(bhttp::field::date, format_http_date(http_now()));
+    return res;
+}
+
+// Sets Content-Length to the body size, then drops the body for HEAD.
+void finish_body(file_response& res, bhttp::request_header<> const& req) {
+    res.content_length(res.body().size());
+    if (req.method() == bhttp::verb::head) res.body().clear_content();
+}
+
+}  // namespace
+
+request_conditions conditions_of(bhttp::request_header<> const& req) {
+    request_conditions c;
+    c.if_match = joined(req, bhttp::field::if_match);
+    c.if_none_match = joined(req, bhttp::field::if_none_match);
+    c.if_modified_since = joined(req, bhttp::field::if_modified_since);
+    c.if_unmodified_since = joined(req, bhttp::field::if_unmodified_since);
+    c.if_range = joined(req, bhttp::field::if_range);
+    return c;
+}
+
+file_response make_error_response(bhttp::status status, bhttp::request_header<> const& req) {
+    file_response res = start_response(status, req);
+    res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+    std::string text = std::to_string(static_cast<unsigned>(status));
+    text += ' ';
+    auto const reason = bhttp::obsolete_reason(status);
+    text.append(reason.data(), reason.size());
+    text += '\n';
+    res.body().assign_text(std::move(text));
+    finish_body(res, req);
+    return res;
+}
+
+file_response make_framing_error_response(framing_error error, bhttp::request_header<> const& req) {
+    auto const status = framing_status(error) == 501 ? bhttp::status::not_implemented : bhttp::status::bad_request;
+    file_response res = make_error_response(status, req);
+    res.keep_alive(false);
+    return res;
+}
+
+file_response serve_file(document_root const& root, bhttp::request_header<> const& req, serve_options const& options) {
+    boost::system::error_code ec;
+    return serve_file(root, req, ec, options);
+}
+
+file_response serve_file(document_root const& root, bhttp::request_header<> const& req, boost::system::error_code& ec,
+                         serve_options const& options) {
+    ec = {};
+    bool const head = req.method() == bhttp::verb::head;
+    if (req.method() != bhttp::verb::get && !head) {
+        file_response res = make_error_response(bhttp::status::method_not_allowed, req);
+        res.set(bhttp::field::allow, "GET, HEAD");
+        return res;
+    }
+
+    auto const target = req.target();
+    resolved_target r =
+        resolve_target(root.native_handle(), std::string_view(target.data(), target.size()), options.resolve);
+    switch (r.status) {
+        case resolve_status::file:
+            break;
+        case resolve_status::redirect: {
+            file_response res = make_error_response(bhttp::status::moved_permanently, req);
+            res.set(bhttp::field::location, r.location);
+            return res;
+        }
+        case resolve_status::bad_request:
+            return make_error_response(bhttp::status::bad_request, req);
+        case resolve_status::forbidden:
+            ec = r.ec;
+            return make_error_response(bhttp::status::forbidden, req);
+        case resolve_status::not_found:
+            ec = r.ec;
+            return make_error_response(bhttp::status::not_found, req);
+        case resolve_status::error:
+            ec = r.ec;
+            return make_error_response(bhttp::status::internal_server_error, req);
+    }
+
+    // Everything below comes from this one descriptor.
+    struct stat st {};
+    if (::fstat(r.file.get(), &st) != 0) {
+        ec.assign(errno, boost::system::system_category());
+        return make_error_response(bhttp::status::internal_server_error, req);
+    }
+    std::uint64_t const size = static_cast<std::uint64_t>(st.st_size);
+    std::int64_t const now = http_now();
+    std::int64_t const mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    std::int64_t const last_modified = std::min<std::int64_t>(st.st_mtim.tv_sec, now);
+    std::string const etag = make_file_etag(static_cast<std::uint64_t>(st.st_ino), size, mtime_ns);
+    representation_validators const validators{etag, last_modified};
+    request_conditions const conditions = conditions_of(req);
+
+    switch (evaluate_preconditions(conditions, validators, true, now)) {
+        case precondition_result::proceed:
+            break;
+        case precondition_result::precondition_failed:
+            return make_error_response(bhttp::status::precondition_failed, req);
+        case precondition_result::not_modified: {
+            file_response res = start_response(bhttp::status::not_modified, req);
+            res.set(bhttp::field::etag, etag);
+            if (!options.cache_control.empty()) res.set(bhttp::field::cache_control, options.cache_control);
+            return res;  // no body, no Content-Length
+        }
+    }
+
+    file_response res = start_response(bhttp::status::ok, req);
+    res.set(bhttp::field::last_modified, format_http_date(last_modified));
+    res.set(bhttp::field::etag, etag);
+    res.set(bhttp::field::accept_ranges, "bytes");
+    if (!options.cache_control.empty()) res.set(bhttp::field::cache_control, options.cache_control);
+    std::string_view const type = mime_type(r.relative_path);
+    res.body().reset(std::move(r.file), size);
+
+    // Range applies to GET only, to a non-empty file, when If-Range (if any) allows it, and when the
+    // field occurs once.
+    bool use_range = !head && size != 0 && req.count(bhttp::field::range) == 1;
+    if (use_range && conditions.if_range) use_range = evaluate_if_range(*conditions.if_range, validators);
+    if (use_range) {
+        auto const value = req[bhttp::field::range];
+        range_result const ranges = parse_range(std::string_view(value.data(), value.size()), size, options.ranges);
+        std::string const size_text = std::to_string(size);
+        if (ranges.status == range_status::unsatisfiable) {
+            res.result(bhttp::status::range_not_satisfiable);
+            res.set(bhttp::field::content_range, "bytes */" + size_text);
+            res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+            res.body().assign_text("416 Range Not Satisfiable\n");
+            finish_body(res, req);
+            return res;
+        }
+        if (ranges.status == range_status::satisfiable && ranges.ranges.size() == 1) {
+            byte_range const& b = ranges.ranges.front();
+            res.result(bhttp::status::partial_content);
+            res.set(bhttp::field::content_range,
+                    "bytes " + std::to_string(b.offset) + "-" + std::to_string(b.last()) + "/" + size_text);
+            res.set(bhttp::field::content_type, type);
+            res.body().select(b);
+            finish_body(res, req);
+            return res;
+        }
+        if (ranges.status == range_status::satisfiable && options.allow_multipart) {
+            multipart_layout layout = make_multipart_layout(ranges.ranges, size, type);
+            res.result(bhttp::status::partial_content);
+            res.set(bhttp::field::content_type, layout.content_type());
+            res.body().select(std::move(layout));
+            finish_body(res, req);
+            return res;
+        }
+    }
+    res.set(bhttp::field::content_type, type);
+    finish_body(res, req);
+    return res;
+}
+
+}  // namespace zerocopy::http

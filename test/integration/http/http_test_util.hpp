@@ -1,0 +1,233 @@
+// Helpers for the HTTP integration tests: temporary document roots, a loopback file server (zero-copy
+// or plain Beast writer), and a blocking Beast client.
+#ifndef ZEROCOPY_TEST_HTTP_TEST_UTIL_HPP
+#define ZEROCOPY_TEST_HTTP_TEST_UTIL_HPP
+
+#include <zerocopy/http.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace zerocopy_http_test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+/// A deterministic byte pattern for file contents.
+inline std::string pattern(std::size_t n, unsigned seed = 1) {
+    std::string s(n, '\0');
+    std::uint32_t x = 2463534242u ^ seed;
+    for (auto& c : s) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        c = static_cast<char>(x);
+    }
+    return s;
+}
+
+/// A temporary directory, removed recursively on destruction.
+struct temp_dir {
+    std::string path;
+    temp_dir() {
+        char tmpl[] = "/tmp/zerocopy-http-test-XXXXXX";
+        char* p = ::mkdtemp(tmpl);
+        if (!p) throw std::runtime_error("mkdtemp failed");
+        path = p;
+    }
+    ~temp_dir() { std::system(("rm -rf '" + path + "'").c_str()); }
+    temp_dir(temp_dir const&) = delete;
+    temp_dir& operator=(temp_dir const&) = delete;
+
+    std::string write(std::string const& rel, std::string const& content) const {
+        std::string const full = path + "/" + rel;
+        std::ofstream(full, std::ios::binary) << content;
+        return full;
+    }
+    void mkdir(std::string const& rel) const { ::mkdir((path + "/" + rel).c_str(), 0755); }
+    void symlink(std::string const& target, std::string const& rel) const {
+        if (::symlink(target.c_str(), (path + "/" + rel).c_str()) != 0) throw std::runtime_error("symlink failed");
+    }
+};
+
+enum class writer_kind { zerocopy, beast };
+
+inline bool nodelay(tcp::socket& s) {
+    int on = 0;
+    socklen_t len = sizeof on;
+    ::getsockopt(s.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, &len);
+    return on != 0;
+}
+
+/// A file server on 127.0.0.1 (ephemeral port) running on its own thread; stopped by the destructor.
+/// Sessions read with zerocopy::http::async_read_request, answer with serve_file, and write with the
+/// chosen writer; a framing defect gets its 400/501 and the connection is closed.
+class file_server {
+public:
+    explicit file_server(std::string root, writer_kind kind = writer_kind::zerocopy,
+                         zerocopy::http::serve_options options = {})
+        : root_(root), kind_(kind), options_(std::move(options)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        if (!root_.is_open()) throw std::runtime_error("cannot open document root");
+        accept();
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    ~file_server() {
+        asio::post(ioc_, [this] {
+            acceptor_.close();
+            ioc_.stop();
+        });
+        thread_.join();
+    }
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    /// Whether every accepted socket had TCP_NODELAY off.
+    bool all_nagle() const { return !saw_nodelay_; }
+    std::size_t write_errors() const { return write_errors_; }
+
+private:
+    struct session : std::enable_shared_from_this<session> {
+        file_server& server;
+        tcp::socket sock;
+        beast::flat_buffer buffer;
+        std::optional<bhttp::request_parser<bhttp::empty_body>> parser;
+        zerocopy::http::file_response res;
+
+        session(file_server& s, tcp::socket so) : server(s), sock(std::move(so)) {}
+
+        void read() {
+            parser.emplace();
+            zerocopy::http::async_read_request(sock, buffer, *parser,
+                                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                                   self->on_read(ec);
+                                               });
+        }
+        void on_read(beast::error_code ec) {
+            if (zerocopy::http::framing_error_of(ec) != zerocopy::http::framing_error::none) {
+                res = zerocopy::http::make_framing_error_response(zerocopy::http::framing_error_of(ec),
+                                                                  parser->get());
+                return write();
+            }
+            if (ec) return;  // closed, or a parse error: drop the connection
+            res = zerocopy::http::serve_file(server.root_, parser->get(), server.options_);
+            write();
+        }
+        void write() {
+            auto cb = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) ++self->server.write_errors_;
+                if (ec || self->res.need_eof()) {
+                    beast::error_code ignored;
+                    self->sock.shutdown(tcp::socket::shutdown_send, ignored);
+                    return;
+                }
+                self->read();
+            };
+            if (server.kind_ == writer_kind::zerocopy)
+                zerocopy::http::async_write(sock, res, std::move(cb));
+            else
+                bhttp::async_write(sock, res, std::move(cb));
+        }
+    };
+
+    void accept() {
+        acceptor_.async_accept([this](beast::error_code ec, tcp::socket s) {
+            if (ec) return;
+            if (nodelay(s)) saw_nodelay_ = true;
+            std::make_shared<session>(*this, std::move(s))->read();
+            accept();
+        });
+    }
+
+    zerocopy::http::document_root root_;
+    writer_kind kind_;
+    zerocopy::http::serve_options options_;
+    asio::io_context ioc_;
+    tcp::acceptor acceptor_;
+    std::thread thread_;
+    std::atomic<bool> saw_nodelay_{false};
+    std::atomic<std::size_t> write_errors_{0};
+};
+
+/// A blocking keep-alive client.
+class client {
+public:
+    explicit client(unsigned short port) : sock_(ioc_) { sock_.connect({asio::ip::make_address("127.0.0.1"), port}); }
+
+    tcp::socket& socket() { return sock_; }
+
+    /// Sends raw request bytes.
+    void send(std::string const& raw) { asio::write(sock_, asio::buffer(raw)); }
+
+    /// Reads one response (no body for HEAD requests when `head`).
+    bhttp::response<bhttp::string_body> receive(bool head = false) {
+        bhttp::response_parser<bhttp::string_body> p;
+        p.body_limit(1ull << 32);
+        p.skip(head);
+        bhttp::read(sock_, buffer_, p);
+        return p.release();
+    }
+
+    bhttp::response<bhttp::string_body> request(std::string const& raw, bool head = false) {
+        send(raw);
+        return receive(head);
+    }
+
+    /// GET (or another method) with extra header lines (each ending in \r\n).
+    bhttp::response<bhttp::string_body> get(std::string const& target, std::string const& extra = "",
+                                            std::string const& method = "GET") {
+        return request(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n", method == "HEAD");
+    }
+
+    /// Reads until the server closes; true when it did (and nothing else came).
+    bool closed_by_peer(std::string* rest = nullptr) {
+        beast::error_code ec;
+        std::string data(static_cast<char const*>(buffer_.data().data()), buffer_.size());
+        char buf[4096];
+        for (;;) {
+            std::size_t const n = sock_.read_some(asio::buffer(buf), ec);
+            if (ec) break;
+            data.append(buf, n);
+        }
+        if (rest) *rest = data;
+        return ec == asio::error::eof || ec == asio::error::connection_reset;
+    }
+
+private:
+    asio::io_context ioc_;
+    tcp::socket sock_;
+    beast::flat_buffer buffer_;
+};
+
+/// Sends one request on a fresh connection with "Connection: close" and returns every byte received.
+inline std::string raw_exchange(unsigned short port, std::string const& raw_request) {
+    client c(port);
+    c.send(raw_request);
+    std::string all;
+    c.closed_by_peer(&all);
+    return all;
+}
+
+}  // namespace zerocopy_http_test
+
+#endif

@@ -1,0 +1,275 @@
+// zerocopy::http::async_write / write against Beast's own writer, over real loopback sockets.
+#include <zerocopy/http/write.hpp>
+
+#include "http_test_util.hpp"
+
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <future>
+
+using namespace zerocopy_http_test;
+namespace zh = zerocopy::http;
+
+namespace {
+
+// A connected pair on 127.0.0.1; `b` is read to EOF by a thread started with capture().
+struct pair {
+    asio::io_context ioc;
+    tcp::socket a{ioc};
+    tcp::socket b{ioc};
+    pair() {
+        tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        a.connect(acc.local_endpoint());
+        acc.accept(b);
+    }
+    std::future<std::string> capture() {
+        return std::async(std::launch::async, [this] {
+            std::string all;
+            char buf[65536];
+            beast::error_code ec;
+            for (;;) {
+                std::size_t const n = b.read_some(asio::buffer(buf), ec);
+                if (ec) break;
+                all.append(buf, n);
+            }
+            return all;
+        });
+    }
+};
+
+// Writes `msg` with `fn(socket, msg, handler)` on an io_context and returns what the peer received.
+template <class Msg, class Fn>
+std::string send_with(Msg& msg, Fn fn, beast::error_code* ec_out = nullptr, std::size_t* n_out = nullptr) {
+    pair p;
+    auto received = p.capture();
+    beast::error_code ec;
+    std::size_t n = 0;
+    bool done = false;
+    fn(p.a, msg, [&](beast::error_code e, std::size_t bytes) {
+        ec = e;
+        n = bytes;
+        done = true;
+    });
+    BOOST_TEST(!done);  // never completes inside the initiating function
+    p.ioc.run();
+    BOOST_TEST(done);
+    p.a.shutdown(tcp::socket::shutdown_send);
+    std::string all = received.get();
+    if (ec_out) *ec_out = ec;
+    if (n_out) *n_out = n;
+    if (!ec_out) BOOST_TEST(!ec, ec.message());
+    if (!ec_out && !ec) BOOST_TEST(n == all.size());
+    return all;
+}
+
+auto const zero_copy = [](tcp::socket& s, auto& msg, auto&& h) { zh::async_write(s, msg, std::move(h)); };
+auto const buffered = [](tcp::socket& s, auto& msg, auto&& h) { bhttp::async_write(s, msg, std::move(h)); };
+auto const zero_copy_sync = [](tcp::socket& s, auto& msg, auto&& h) {
+    beast::error_code ec;
+    std::size_t n = zh::write(s, msg, ec);
+    asio::post(s.get_executor(), [h = std::move(h), ec, n]() mutable { h(ec, n); });
+};
+
+bhttp::response<bhttp::file_body> file_response(std::string const& path) {
+    bhttp::response<bhttp::file_body> res{bhttp::status::ok, 11};
+    beast::error_code ec;
+    res.body().open(path.c_str(), beast::file_mode::scan, ec);
+    BOOST_TEST_REQUIRE(!ec);
+    res.set(bhttp::field::content_type, "application/octet-stream");
+    res.prepare_payload();
+    return res;
+}
+
+zh::file_response range_response(std::string const& path) {
+    zh::file_response res{bhttp::status::ok, 11};
+    beast::error_code ec;
+    res.body().open(path.c_str(), ec);
+    BOOST_TEST_REQUIRE(!ec);
+    return res;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_write)
+
+BOOST_AUTO_TEST_CASE(file_body_same_bytes_as_beast) {
+    temp_dir dir;
+    for (std::size_t size : {std::size_t(0), std::size_t(1), std::size_t(4096), std::size_t(3 << 20) + 7}) {
+        std::string const content = pattern(size);
+        std::string const path = dir.write("f", content);
+        auto res1 = file_response(path);
+        auto res2 = file_response(path);
+        auto res3 = file_response(path);
+        std::string const z = send_with(res1, zero_copy);
+        std::string const b = send_with(res2, buffered);
+        std::string const s = send_with(res3, zero_copy_sync);
+        BOOST_TEST(z.size() == b.size());
+        BOOST_TEST((z == b));
+        BOOST_TEST((s == b));
+        BOOST_TEST(z.size() >= size);
+        BOOST_TEST((z.substr(z.size() - size) == content));
+        // The file's own position is neither used nor moved by the zero-copy writer.
+        BOOST_TEST(::lseek(res1.body().file().native_handle(), 0, SEEK_CUR) == 0);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(range_body_single_and_multipart_same_bytes_as_beast) {
+    temp_dir dir;
+    std::string const content = pattern(200000, 7);
+    std::string const path = dir.write("f.bin", content);
+
+    auto make = [&](int which) {
+        auto res = range_response(path);
+        if (which == 1) res.body().select(zh::byte_range{1000, 5000});
+        if (which == 2)
+            res.body().select(zh::make_multipart_layout({{0, 10}, {100, 20000}, {199990, 10}}, content.size(),
+                                                        "application/octet-stream", "THE_BOUNDARY"));
+        if (which == 3) res.body().assign_text("hello text");
+        res.prepare_payload();
+        return res;
+    };
+    for (int which = 0; which < 4; ++which) {
+        BOOST_TEST_CONTEXT("case " << which) {
+            auto r1 = make(which);
+            auto r2 = make(which);
+            auto r3 = make(which);
+            std::string const z = send_with(r1, zero_copy);
+            std::string const b = send_with(r2, buffered);
+            std::string const s = send_with(r3, zero_copy_sync);
+            BOOST_TEST((z == b));
+            BOOST_TEST((s == b));
+            std::string const body = z.substr(z.find("\r\n\r\n") + 4);
+            if (which == 0) BOOST_TEST((body == content));
+            if (which == 1) BOOST_TEST((body == content.substr(1000, 5000)));
+            if (which == 3) BOOST_TEST(body == "hello text");
+            if (which == 2) {
+                std::string const want =
+                    "--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-9/200000\r\n\r\n" +
+                    content.substr(0, 10) +
+                    "\r\n--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes "
+                    "100-20099/200000\r\n\r\n" +
+                    content.substr(100, 20000) +
+                    "\r\n--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes "
+                    "199990-199999/200000\r\n\r\n" +
+                    content.substr(199990, 10) + "\r\n--THE_BOUNDARY--\r\n";
+                BOOST_TEST((body == want));
+                BOOST_TEST(r1.body().size() == want.size());
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(chunked_falls_back_to_beast) {
+    temp_dir dir;
+    std::string const path = dir.write("f", pattern(50000));
+    auto r1 = range_response(path);
+    auto r2 = range_response(path);
+    r1.chunked(true);
+    r2.chunked(true);
+    std::string const z = send_with(r1, zero_copy);
+    std::string const b = send_with(r2, buffered);
+    BOOST_TEST((z == b));
+    BOOST_TEST(z.find("Transfer-Encoding: chunked") != std::string::npos);
+    auto r3 = range_response(path);
+    r3.chunked(true);
+    BOOST_TEST((send_with(r3, zero_copy_sync) == b));
+}
+
+BOOST_AUTO_TEST_CASE(truncated_file_reports_and_adds_nothing) {
+    temp_dir dir;
+    std::string const path = dir.write("f", pattern(100000));
+    auto res = file_response(path);  // Content-Length: 100000
+    BOOST_TEST_REQUIRE(::truncate(path.c_str(), 30000) == 0);
+    beast::error_code ec;
+    std::size_t n = 0;
+    std::string const got = send_with(res, zero_copy, &ec, &n);
+    BOOST_TEST((ec == zerocopy::error::unexpected_eof), ec.message());
+    BOOST_TEST(n == got.size());  // exactly the bytes that reached the peer, nothing added
+    std::size_t const header = got.find("\r\n\r\n") + 4;
+    BOOST_TEST(got.size() - header <= 30000u);
+
+    auto res2 = range_response(path);
+    res2.body().reset(zh::unique_fd(::open(path.c_str(), O_RDONLY)), 100000);  // a stale size
+    res2.body().select(zh::make_multipart_layout({{0, 10}, {50000, 10}}, 100000, "", "B"));
+    std::string const got2 = send_with(res2, zero_copy, &ec, &n);
+    BOOST_TEST((ec == zerocopy::error::unexpected_eof), ec.message());
+    BOOST_TEST(n == got2.size());
+}
+
+BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
+    temp_dir dir;
+    std::string const content = pattern(4096);
+    std::string const path = dir.write("f", content);
+    pair p;
+    auto received = p.capture();
+    std::size_t total = 0;
+    for (int i = 0; i < 3; ++i) {
+        auto res = range_response(path);
+        res.keep_alive(true);
+        res.prepare_payload();
+        auto fut = zh::async_write(p.a, res, asio::use_future);
+        p.ioc.restart();
+        p.ioc.run();
+        total += fut.get();
+        int on = 1;
+        socklen_t len = sizeof on;
+        ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
+        BOOST_TEST(on == 0);
+    }
+    p.a.shutdown(tcp::socket::shutdown_send);
+    std::string const all = received.get();
+    BOOST_TEST(all.size() == total);
+    // Three complete responses parse back.
+    bhttp::response_parser<bhttp::string_body> parser;
+    std::size_t off = 0;
+    for (int i = 0; i < 3; ++i) {
+        bhttp::response_parser<bhttp::string_body> one;
+        beast::error_code ec;
+        std::size_t used = 0;
+        while (!one.is_done() && !ec) {
+            used += one.put(asio::buffer(all.data() + off + used, all.size() - off - used), ec);
+        }
+        BOOST_TEST(!ec);
+        BOOST_TEST((one.get().body() == content));
+        off += used;
+    }
+    BOOST_TEST(off == all.size());
+}
+
+BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
+    temp_dir dir;
+    std::string const path = dir.write("f", pattern(1000));
+    pair p;
+    auto received = p.capture();
+    int on = 1;
+    ::setsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+    auto res = range_response(path);
+    res.prepare_payload();
+    beast::error_code ec;
+    zh::write(p.a, res, ec);
+    BOOST_TEST(!ec);
+    socklen_t len = sizeof on;
+    on = 0;
+    ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
+    BOOST_TEST(on == 1);
+    p.a.shutdown(tcp::socket::shutdown_send);
+    BOOST_TEST(received.get().size() > 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(throwing_sync_write) {
+    temp_dir dir;
+    std::string const path = dir.write("f", pattern(10));
+    pair p;
+    auto received = p.capture();
+    auto res = range_response(path);
+    res.prepare_payload();
+    std::size_t const n = zh::write(p.a, res);
+    p.a.shutdown(tcp::socket::shutdown_send);
+    BOOST_TEST(received.get().size() == n);
+    p.a.close();
+    BOOST_CHECK_THROW(zh::write(p.a, res), boost::system::system_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
