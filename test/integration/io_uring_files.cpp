@@ -188,6 +188,47 @@ BOOST_AUTO_TEST_CASE(random_access_file_read_at_during_transfer) {
     for (std::size_t i = 0; i < read_n; ++i) BOOST_TEST(buf[i] == pattern_byte(read_offset + i));
 }
 
+// A stream_file is also an AsyncWriteStream: as the destination it takes the buffered path
+// (io_uring writes), and send_mode::native refuses it with native_unavailable.
+BOOST_AUTO_TEST_CASE(stream_file_as_destination_takes_buffered_path) {
+    for (auto mode : all_modes) {
+        BOOST_TEST_CONTEXT("mode " << int(mode)) {
+            temp_file src(file_size);
+            temp_file dst(0);
+            asio::io_context ioc;
+            asio::stream_file out(ioc, dst.path(), asio::file_base::write_only);
+            range const r = ranges[1];
+            zerocopy::sendfile_options opt;
+            opt.mode = mode;
+            error_code result = asio::error::would_block;
+            std::uint64_t sent = 0;
+            zerocopy::async_sendfile(out, src.fd(), r.offset, r.count, opt, [&](error_code ec, std::uint64_t n) {
+                result = ec;
+                sent = n;
+            });
+            ioc.run();
+            out.close();
+
+            bool const native = mode == zerocopy::send_mode::native;
+            std::uint64_t const want = native ? 0 : range_length(r);
+            if (native)
+                BOOST_TEST(result == zerocopy::error::native_unavailable, result.message());
+            else
+                BOOST_TEST(!result, result.message());
+            BOOST_TEST(sent == want);
+            struct stat st {};
+            BOOST_REQUIRE(::fstat(dst.fd(), &st) == 0);
+            BOOST_TEST(static_cast<std::uint64_t>(st.st_size) == want);
+            std::vector<unsigned char> got(static_cast<std::size_t>(want));
+            if (want != 0)
+                BOOST_REQUIRE(::pread(dst.fd(), got.data(), got.size(), 0) == static_cast<ssize_t>(got.size()));
+            std::uint64_t bad = 0;
+            for (std::size_t i = 0; i < got.size(); ++i) bad += got[i] != pattern_byte(r.offset + i);
+            BOOST_TEST(bad == 0u);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(blocking_twin_with_random_access_file_handle, *boost::unit_test::label("blocking_twin")) {
     for (auto mode : all_modes) {
         BOOST_TEST_CONTEXT("mode " << int(mode)) {
