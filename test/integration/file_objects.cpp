@@ -255,6 +255,39 @@ void write_only_file_is_refused() {
     }
 }
 
+// A file object that is not open (never opened, or closed) fails with bad_descriptor before
+// any byte is sent.
+template <class File>
+void closed_file_is_refused() {
+    BOOST_TEST_CONTEXT(file_name<File>()) {
+        temp_file tf(4096);
+        File file;
+        open_read(file, tf);
+        error_code ec;
+        file.close(ec);
+        BOOST_REQUIRE(!ec);
+
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        receiver rx(p.b.native_handle(), 0);
+        error_code result;
+        std::uint64_t sent = 1;
+        bool done = false;
+        zerocopy::async_sendfile(p.a, file, 0, 10, [&](error_code e, std::uint64_t n) {
+            result = e;
+            sent = n;
+            done = true;
+            p.a.close();
+        });
+        ioc.run();
+        rx.join();
+        BOOST_TEST(done);
+        BOOST_TEST(result == asio::error::bad_descriptor, result.message());
+        BOOST_TEST(sent == 0u);
+        BOOST_TEST(rx.received() == 0u);
+    }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(file_objects)
@@ -299,6 +332,11 @@ BOOST_AUTO_TEST_CASE(one_file_object_serves_two_transfers_at_once) {
 BOOST_AUTO_TEST_CASE(write_only_file_object_is_refused) {
     write_only_file_is_refused<beast::file_posix>();
     write_only_file_is_refused<beast::file_stdio>();
+}
+
+BOOST_AUTO_TEST_CASE(closed_file_object_is_refused) {
+    closed_file_is_refused<beast::file_posix>();
+    closed_file_is_refused<beast::file_stdio>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
