@@ -33,7 +33,10 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
         off_t off = static_cast<off_t>(offset);  // sendfile reads at *off; the file position is untouched
         ssize_t const n = ::sendfile(out, file, &off, count);
         if (n >= 0) {
+            // A short count can mean the peer went away mid-call: the kernel then raised
+            // SIGPIPE and still returned the bytes it had moved.
             r.bytes = static_cast<std::size_t>(n);
+            guard.discard_if(r.bytes < count);
             return r;
         }
         if (errno != EINTR) {

@@ -66,6 +66,7 @@ io_result write_some_nosignal(native_stream_handle out, void const* data, std::s
         ssize_t const n = ::write(out, data, size);
         if (n >= 0) {
             r.bytes = static_cast<std::size_t>(n);
+            guard.discard_if(r.bytes < size);  // a short write may have met a vanished reader
             return r;
         }
         if (errno != EINTR) {

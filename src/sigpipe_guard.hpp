@@ -33,9 +33,10 @@ public:
     sigpipe_guard(sigpipe_guard const&) = delete;
     sigpipe_guard& operator=(sigpipe_guard const&) = delete;
 
-    /// Consumes the SIGPIPE the guarded call raised; call it with `errno == EPIPE`.
-    void discard_if(bool epipe) noexcept {
-        if (!epipe || !active_) return;
+    /// Consumes the SIGPIPE the guarded call may have raised: call it when the call failed
+    /// with EPIPE or moved fewer bytes than asked (then the check costs one syscall).
+    void discard_if(bool maybe_raised) noexcept {
+        if (!maybe_raised || !active_) return;
         int const saved = errno;
         timespec zero{0, 0};
         while (::sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {

@@ -74,3 +74,493 @@ BOOST_AUTO_TEST_CASE(exact_range_tcp_unix_pipe_all_modes) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Runs `ioc` on this thread and returns the CPU seconds this thread used meanwhile.
+double run_and_measure_cpu(asio::io_context& ioc) {
+    auto cpu = [] {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+    };
+    double const before = cpu();
+    ioc.run();
+    return cpu() - before;
+}
+
+template <class Socket>
+void small_buffers(Socket& a, Socket& b) {
+    a.set_option(asio::socket_base::send_buffer_size(64 * 1024));
+    b.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+}
+
+zerocopy::sendfile_options mode_opts(zerocopy::send_mode m) {
+    zerocopy::sendfile_options o;
+    o.mode = m;
+    return o;
+}
+
+// Fills the send buffer of a non-blocking socket until it would block.
+// Fills a pipe until it would block (a pipe's capacity is exact, a socket's is not).
+template <class Stream>
+void fill_send_buffer(Stream& s) {
+    s.non_blocking(true);
+    std::vector<char> junk(65536, 'x');
+    error_code ec;
+    while (!ec) s.write_some(asio::buffer(junk), ec);
+    s.non_blocking(false);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(errors)
+
+BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        small_buffers(p.a, p.b);
+        temp_file f(32 << 20);
+        result r;
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+        // The peer reads 1 MiB, then resets the connection.
+        std::thread peer([&] {
+            std::vector<char> buf(1 << 20);
+            asio::read(p.b, asio::buffer(buf));
+            p.b.set_option(asio::socket_base::linger(true, 0));
+            p.b.close();
+        });
+        ioc.run();
+        peer.join();
+        BOOST_TEST(r.done);
+        BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe), r.ec.message());
+        BOOST_TEST(r.n >= (1u << 20));
+        BOOST_TEST(r.n < (32u << 20));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(range_past_end_of_file_is_unexpected_eof) {
+    for (auto mode : all_modes) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(1000);
+        result r;
+        zerocopy::async_sendfile(p.a, f.fd(), 500, 501, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+        });
+        BOOST_TEST(!r.done);
+        ioc.run();
+        BOOST_TEST(r.ec == zerocopy::error::unexpected_eof);
+        BOOST_TEST(r.n == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(file_truncated_during_transfer_is_unexpected_eof) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        small_buffers(p.a, p.b);
+        temp_file f(16 << 20);
+        // A slow reader (at most ~6 MiB/s) keeps the transfer going while the file shrinks to 8 MiB.
+        receiver rx(p.b.native_handle(), 0, {}, 64 * 1024, std::chrono::milliseconds(10));
+        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+        t.async_wait([&](error_code) { BOOST_REQUIRE(::ftruncate(f.fd(), 8 << 20) == 0); });
+        result r;
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+            p.a.shutdown(asio::socket_base::shutdown_send);
+        });
+        ioc.run();
+        rx.join();
+        BOOST_TEST(r.ec == zerocopy::error::unexpected_eof, r.ec.message());
+        BOOST_TEST(r.n == (8u << 20));  // everything up to the new end, then the error
+        BOOST_TEST(rx.received() == r.n);  // exactly what was reported, all of it correct
+        BOOST_TEST(rx.mismatches() == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(empty_ranges_complete_at_once_without_error) {
+    for (auto mode : all_modes) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(1000);
+        for (auto [offset, count] : {std::pair<std::uint64_t, std::uint64_t>{0, 0}, {1000, zerocopy::to_end}, {500, 0}}) {
+            result r;
+            zerocopy::async_sendfile(p.a, f.fd(), offset, count, mode_opts(mode),
+                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+            BOOST_TEST(!r.done);  // not from inside the initiating function
+            ioc.restart();
+            ioc.run();
+            BOOST_TEST(r.done);
+            BOOST_TEST(!r.ec);
+            BOOST_TEST(r.n == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
+    asio::io_context ioc;
+    tcp_pair p(ioc);
+    temp_file f(1000);
+    int const dir = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int const wronly = f.reopen(O_WRONLY);
+    int pipefd[2];
+    BOOST_REQUIRE(::pipe(pipefd) == 0);
+    int closed = ::dup(f.fd());
+    ::close(closed);
+    struct c {
+        int fd;
+        error_code expected;
+        char const* what;
+    };
+    std::vector<c> const cases{{dir, zerocopy::error::not_a_regular_file, "directory"},
+                               {p.b.native_handle(), zerocopy::error::not_a_regular_file, "socket"},
+                               {pipefd[0], zerocopy::error::not_a_regular_file, "pipe"},
+                               {wronly, zerocopy::error::file_not_readable, "write-only"},
+                               {closed, asio::error::bad_descriptor, "closed"}};
+    for (auto mode : all_modes)
+        for (auto const& k : cases) {
+            BOOST_TEST_CONTEXT(k.what << " mode " << int(mode)) {
+                result r;
+                zerocopy::async_sendfile(p.a, k.fd, 0, 10, mode_opts(mode),
+                                         [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                ioc.restart();
+                ioc.run();
+                BOOST_TEST(r.ec == k.expected, r.ec.message());
+                BOOST_TEST(r.n == 0u);
+                error_code ec;
+                BOOST_TEST(zerocopy::sendfile(p.a, k.fd, 0, 10, mode_opts(mode), ec) == 0u);
+                BOOST_TEST(ec == k.expected);
+            }
+        }
+    // Nothing reached the peer.
+    p.b.non_blocking(true);
+    char c;
+    error_code ec;
+    p.b.read_some(asio::buffer(&c, 1), ec);
+    BOOST_TEST(ec == asio::error::would_block);
+    ::close(dir);
+    ::close(wronly);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(scheduling)
+
+BOOST_AUTO_TEST_CASE(slow_reader_does_not_make_the_sender_spin) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        small_buffers(p.a, p.b);
+        temp_file f(4 << 20);
+        receiver rx(p.b.native_handle(), 0, {}, 64 * 1024, std::chrono::milliseconds(10));
+        result r;
+        auto const t0 = std::chrono::steady_clock::now();
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+            p.a.close();
+        });
+        double const cpu = run_and_measure_cpu(ioc);
+        double const wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        rx.join();
+        BOOST_TEST_MESSAGE("mode " << int(mode) << ": sender CPU " << cpu << " s over " << wall << " s");
+        BOOST_TEST(!r.ec);
+        BOOST_TEST(rx.received() == (4u << 20));
+        BOOST_TEST(rx.mismatches() == 0u);
+        BOOST_TEST(wall > 0.2);           // the reader really was slow
+        BOOST_TEST(cpu < 0.2 * wall);     // a spinning sender would use ~100 %
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_timer_fires_on_time_during_a_large_transfer) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(256 << 20);
+        receiver rx(p.b.native_handle(), 0);
+        zerocopy::sendfile_options o = mode_opts(mode);
+        o.max_chunk = 256 * 1024;
+        result r;
+        std::uint64_t received_at_timer = 0;
+        double timer_late_ms = -1;
+        auto const t0 = std::chrono::steady_clock::now();
+        asio::steady_timer t(ioc, std::chrono::milliseconds(5));
+        t.async_wait([&](error_code) {
+            received_at_timer = rx.received();
+            timer_late_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() - 5;
+        });
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o, [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+            p.a.close();
+        });
+        ioc.run();
+        rx.join();
+        BOOST_TEST_MESSAGE("mode " << int(mode) << ": timer " << timer_late_ms << " ms late, receiver had "
+                                   << received_at_timer << " bytes");
+        BOOST_TEST(!r.ec);
+        BOOST_TEST(rx.received() == (256u << 20));
+        BOOST_TEST(timer_late_ms >= 0);
+        BOOST_TEST(timer_late_ms < 100.0);                 // a 256 MiB transfer takes far longer
+        BOOST_TEST(received_at_timer < (256u << 20));      // it fired during the transfer
+    }
+}
+
+BOOST_AUTO_TEST_CASE(two_transfers_progress_together_on_one_thread) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p1(ioc), p2(ioc);
+        temp_file f(128 << 20);
+        receiver rx1(p1.b.native_handle(), 0), rx2(p2.b.native_handle(), 0);
+        std::uint64_t other_when_first_done = 0;
+        int done = 0;
+        auto on_done = [&](tcp_pair& mine, receiver& other) {
+            return [&](error_code ec, std::uint64_t n) {
+                BOOST_TEST(!ec);
+                BOOST_TEST(n == (128u << 20));
+                if (done++ == 0) other_when_first_done = other.received();
+                mine.a.close();
+            };
+        };
+        zerocopy::sendfile_options o = mode_opts(mode);
+        o.max_chunk = 512 * 1024;
+        zerocopy::async_sendfile(p1.a, f.fd(), 0, zerocopy::to_end, o, on_done(p1, rx2));
+        zerocopy::async_sendfile(p2.a, f.fd(), 0, zerocopy::to_end, o, on_done(p2, rx1));
+        ioc.run();
+        rx1.join();
+        rx2.join();
+        BOOST_TEST(done == 2);
+        BOOST_TEST(rx1.mismatches() + rx2.mismatches() == 0u);
+        // When the first finished, the second had moved well past its start: they interleaved.
+        BOOST_TEST_MESSAGE("mode " << int(mode) << ": other transfer had " << other_when_first_done);
+        BOOST_TEST(other_when_first_done > (32u << 20));
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sigpipe)
+
+template <class Pair>
+void peer_closes_mid_transfer(zerocopy::send_mode mode) {
+    asio::io_context ioc;
+    Pair p(ioc);
+    temp_file f(16 << 20);
+    result r;
+    zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                             [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+    std::vector<char> buf(64 * 1024);
+    std::thread peer([&] {
+        asio::read(p.b, asio::buffer(buf));
+        p.b.close();  // the reader is gone: the next write raises SIGPIPE unless guarded
+    });
+    ioc.run();
+    peer.join();
+    BOOST_TEST(r.done);
+    BOOST_TEST((r.ec == asio::error::broken_pipe || r.ec == asio::error::connection_reset), r.ec.message());
+    BOOST_TEST(r.n >= buf.size());
+
+    // The blocking twin too.
+    Pair q(ioc);
+    q.b.close();
+    error_code ec;
+    zerocopy::sendfile(q.a, f.fd(), 0, 1 << 20, mode_opts(mode), ec);
+    BOOST_TEST((ec == asio::error::broken_pipe || ec == asio::error::connection_reset), ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(peer_gone_is_an_error_not_a_signal) {
+    // The default disposition, as a user's process has it: SIGPIPE would kill this test.
+    struct sigaction sa {};
+    BOOST_REQUIRE(::sigaction(SIGPIPE, nullptr, &sa) == 0);
+    BOOST_REQUIRE(sa.sa_handler == SIG_DFL);
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        BOOST_TEST_CONTEXT("mode " << int(mode)) {
+            peer_closes_mid_transfer<tcp_pair>(mode);
+            peer_closes_mid_transfer<unix_pair>(mode);
+            peer_closes_mid_transfer<pipe_pair>(mode);
+        }
+    }
+    // The library left the disposition and the thread's mask as they were.
+    BOOST_REQUIRE(::sigaction(SIGPIPE, nullptr, &sa) == 0);
+    BOOST_TEST((sa.sa_handler == SIG_DFL));
+    sigset_t mask;
+    ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+    BOOST_TEST(!sigismember(&mask, SIGPIPE));
+    sigset_t pending;
+    ::sigpending(&pending);
+    BOOST_TEST(!sigismember(&pending, SIGPIPE));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cancellation)
+
+BOOST_AUTO_TEST_CASE(terminal_and_partial_stop_a_stalled_transfer) {
+    for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial})
+        for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+            asio::io_context ioc;
+            tcp_pair p(ioc);
+            small_buffers(p.a, p.b);
+            temp_file f(16 << 20);
+            asio::cancellation_signal sig;
+            result r;
+            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                                         r = {ec, n, true};
+                                     }));
+            asio::steady_timer t(ioc, std::chrono::milliseconds(100));
+            t.async_wait([&](error_code) { sig.emit(type); });
+            ioc.run();
+            BOOST_TEST(r.ec == asio::error::operation_aborted);
+            BOOST_TEST(r.n > 0u);
+            // The stream is still usable; the reader gets exactly the reported prefix.
+            p.a.shutdown(asio::socket_base::shutdown_send);
+            receiver rx(p.b.native_handle(), 0);
+            rx.join();
+            BOOST_TEST(rx.received() == r.n);
+            BOOST_TEST(rx.mismatches() == 0u);
+        }
+}
+
+BOOST_AUTO_TEST_CASE(total_only_while_nothing_was_sent) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        // Bytes on the wire: total cancellation is ignored, the transfer completes.
+        {
+            asio::io_context ioc;
+            tcp_pair p(ioc);
+            small_buffers(p.a, p.b);
+            temp_file f(4 << 20);
+            asio::cancellation_signal sig;
+            result r;
+            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                                         r = {ec, n, true};
+                                         p.a.close();
+                                     }));
+            std::unique_ptr<receiver> rx;
+            asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+            t.async_wait([&](error_code) {
+                sig.emit(asio::cancellation_type::total);
+                rx = std::make_unique<receiver>(p.b.native_handle(), 0);
+            });
+            ioc.run();
+            rx->join();
+            BOOST_TEST(!r.ec, r.ec.message());
+            BOOST_TEST(r.n == (4u << 20));
+            BOOST_TEST(rx->received() == (4u << 20));
+        }
+        // Nothing sent yet (a pipe that is full before the transfer starts): total cancels.
+        {
+            asio::io_context ioc;
+            pipe_pair p(ioc);
+            fill_send_buffer(p.a);
+            temp_file f(1 << 20);
+            asio::cancellation_signal sig;
+            result r;
+            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                                         r = {ec, n, true};
+                                     }));
+            asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+            t.async_wait([&](error_code) { sig.emit(asio::cancellation_type::total); });
+            asio::steady_timer guard(ioc, std::chrono::seconds(5));  // a failure must not hang
+            guard.async_wait([&](error_code ec) {
+                if (!ec) p.a.close();
+            });
+            while (!r.done && ioc.run_one()) {
+            }
+            BOOST_TEST(guard.cancel() == 1u);  // it was the cancellation, not the guard
+            ioc.run();
+            BOOST_TEST(r.ec == asio::error::operation_aborted);
+            BOOST_TEST(r.n == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
+    for (bool use_close : {false, true})
+        for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+            asio::io_context ioc;
+            tcp_pair p(ioc);
+            small_buffers(p.a, p.b);
+            temp_file f(16 << 20);
+            result r;
+            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+            asio::steady_timer t(ioc, std::chrono::milliseconds(100));
+            t.async_wait([&](error_code) {
+                if (use_close)
+                    p.a.close();
+                else
+                    p.a.cancel();
+            });
+            ioc.run();
+            BOOST_TEST(r.done);
+            BOOST_TEST(r.ec == asio::error::operation_aborted, r.ec.message());
+            BOOST_TEST(r.n > 0u);
+        }
+}
+
+BOOST_AUTO_TEST_CASE(close_between_turns_never_writes_to_a_reused_descriptor) {
+    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(64 << 20);
+        receiver rx(p.b.native_handle(), 0);
+        zerocopy::sendfile_options o = mode_opts(mode);
+        o.max_chunk = 64 * 1024;
+        result r;
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o,
+                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+        int const old_fd = p.a.native_handle();
+        int reused = -1;
+        std::uint64_t reused_size_before = 0;
+        temp_file victim(0);
+        // Runs between two turns: close the socket and put another file on the same number.
+        asio::post(ioc, [&] {
+            p.a.close();
+            reused = ::dup2(victim.fd(), old_fd);
+            struct stat st {};
+            ::fstat(reused, &st);
+            reused_size_before = static_cast<std::uint64_t>(st.st_size);
+        });
+        ioc.run();
+        BOOST_TEST(r.done);
+        BOOST_TEST((r.ec == asio::error::bad_descriptor || r.ec == asio::error::operation_aborted), r.ec.message());
+        struct stat st {};
+        ::fstat(reused, &st);
+        BOOST_TEST(static_cast<std::uint64_t>(st.st_size) == reused_size_before);  // nothing written to it
+        ::close(reused);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(blocking_twin)
+
+BOOST_AUTO_TEST_CASE(sync_sendfile_same_semantics) {
+    for (auto mode : all_modes) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(3 << 20);
+        ::lseek(f.fd(), 77, SEEK_SET);
+        receiver rx(p.b.native_handle(), 1000);
+        error_code ec;
+        std::uint64_t const n = zerocopy::sendfile(p.a, f.fd(), 1000, 2 << 20, mode_opts(mode), ec);
+        BOOST_TEST(!ec);
+        BOOST_TEST(n == (2u << 20));
+        BOOST_TEST(zerocopy::sendfile(p.a, f.fd(), (3 << 20) - 10, 11, mode_opts(mode), ec) == 0u);
+        BOOST_TEST(ec == zerocopy::error::unexpected_eof);
+        BOOST_CHECK_THROW(zerocopy::sendfile(p.a, f.fd(), (3 << 20) - 10, 11), boost::system::system_error);
+        p.a.close();
+        rx.join();
+        BOOST_TEST(rx.received() == (2u << 20));
+        BOOST_TEST(rx.mismatches() == 0u);
+        BOOST_TEST(::lseek(f.fd(), 0, SEEK_CUR) == 77);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

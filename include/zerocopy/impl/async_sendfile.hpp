@@ -210,7 +210,8 @@ std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::ui
                              detail::has_native_send());
     std::unique_ptr<unsigned char[]> buffer;
     std::uint64_t size = 0;
-    fsm_action a = fsm.start(detail::inspect_file(file, size), size);
+    boost::system::error_code const inspect_ec = detail::inspect_file(file, size);
+    fsm_action a = fsm.start(inspect_ec, size);
     for (;;) {
         if (io.is_synchronous(a)) {
             if (a.kind == fsm_action::read && !buffer) buffer.reset(new unsigned char[fsm.buffer_size()]);
