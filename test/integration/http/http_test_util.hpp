@@ -111,13 +111,14 @@ private:
         file_server& server;
         tcp::socket sock;
         beast::flat_buffer buffer;
-        std::optional<bhttp::request_parser<bhttp::empty_body>> parser;
+        std::optional<bhttp::request_parser<bhttp::string_body>> parser;
         zerocopy::http::file_response res;
 
         session(file_server& s, tcp::socket so) : server(s), sock(std::move(so)) {}
 
         void read() {
             parser.emplace();
+            parser->body_limit(1 << 20);
             zerocopy::http::async_read_request(sock, buffer, *parser,
                                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                                    self->on_read(ec);

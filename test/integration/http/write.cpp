@@ -24,8 +24,15 @@ struct pair {
         a.connect(acc.local_endpoint());
         acc.accept(b);
     }
-    std::future<std::string> capture() {
-        return std::async(std::launch::async, [this] {
+    std::future<std::string> fut;
+    // Closing `a` first ends the reader thread even when a test failed half-way.
+    ~pair() {
+        beast::error_code ec;
+        a.close(ec);
+        if (fut.valid()) fut.wait();
+    }
+    void capture() {
+        fut = std::async(std::launch::async, [this] {
             std::string all;
             char buf[65536];
             beast::error_code ec;
@@ -37,13 +44,14 @@ struct pair {
             return all;
         });
     }
+    std::string received() { return fut.get(); }
 };
 
 // Writes `msg` with `fn(socket, msg, handler)` on an io_context and returns what the peer received.
 template <class Msg, class Fn>
 std::string send_with(Msg& msg, Fn fn, beast::error_code* ec_out = nullptr, std::size_t* n_out = nullptr) {
     pair p;
-    auto received = p.capture();
+    p.capture();
     beast::error_code ec;
     std::size_t n = 0;
     bool done = false;
@@ -56,7 +64,7 @@ std::string send_with(Msg& msg, Fn fn, beast::error_code* ec_out = nullptr, std:
     p.ioc.run();
     BOOST_TEST(done);
     p.a.shutdown(tcp::socket::shutdown_send);
-    std::string all = received.get();
+    std::string all = p.received();
     if (ec_out) *ec_out = ec;
     if (n_out) *n_out = n;
     if (!ec_out) BOOST_TEST(!ec, ec.message());
@@ -203,7 +211,7 @@ BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
     std::string const content = pattern(4096);
     std::string const path = dir.write("f", content);
     pair p;
-    auto received = p.capture();
+    p.capture();
     std::size_t total = 0;
     for (int i = 0; i < 3; ++i) {
         auto res = range_response(path);
@@ -219,7 +227,7 @@ BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
         BOOST_TEST(on == 0);
     }
     p.a.shutdown(tcp::socket::shutdown_send);
-    std::string const all = received.get();
+    std::string const all = p.received();
     BOOST_TEST(all.size() == total);
     // Three complete responses parse back.
     bhttp::response_parser<bhttp::string_body> parser;
@@ -242,7 +250,7 @@ BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     temp_dir dir;
     std::string const path = dir.write("f", pattern(1000));
     pair p;
-    auto received = p.capture();
+    p.capture();
     int on = 1;
     ::setsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
     auto res = range_response(path);
@@ -255,19 +263,19 @@ BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
     BOOST_TEST(on == 1);
     p.a.shutdown(tcp::socket::shutdown_send);
-    BOOST_TEST(received.get().size() > 1000u);
+    BOOST_TEST(p.received().size() > 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(throwing_sync_write) {
     temp_dir dir;
     std::string const path = dir.write("f", pattern(10));
     pair p;
-    auto received = p.capture();
+    p.capture();
     auto res = range_response(path);
     res.prepare_payload();
     std::size_t const n = zh::write(p.a, res);
     p.a.shutdown(tcp::socket::shutdown_send);
-    BOOST_TEST(received.get().size() == n);
+    BOOST_TEST(p.received().size() == n);
     p.a.close();
     BOOST_CHECK_THROW(zh::write(p.a, res), boost::system::system_error);
 }
