@@ -1,0 +1,213 @@
+// Completion-token semantics of zerocopy::http::async_write and async_read_request: deferred,
+// as_tuple, bind_executor, cancellation, beast::tcp_stream, and no inline completion.
+#include <zerocopy/http/read.hpp>
+#include <zerocopy/http/write.hpp>
+
+#include "http_test_util.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace zerocopy_http_test;
+namespace zh = zerocopy::http;
+
+namespace {
+
+struct pair {
+    asio::io_context ioc;
+    tcp::socket a{ioc};
+    tcp::socket b{ioc};
+    pair() {
+        tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        a.connect(acc.local_endpoint());
+        acc.accept(b);
+    }
+};
+
+zh::file_response response_for(temp_dir const& dir, std::size_t size) {
+    std::string const path = dir.write("f" + std::to_string(size), pattern(size));
+    zh::file_response res{bhttp::status::ok, 11};
+    beast::error_code ec;
+    res.body().open(path.c_str(), ec);
+    BOOST_TEST_REQUIRE(!ec);
+    res.prepare_payload();
+    return res;
+}
+
+// Drains `s` in the background (on the same io_context), counting bytes.
+void drain(tcp::socket& s, std::size_t& total) {
+    static char buf[65536];
+    s.async_read_some(asio::buffer(buf), [&s, &total](beast::error_code ec, std::size_t n) {
+        total += n;
+        if (!ec) drain(s, total);
+    });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_tokens)
+
+BOOST_AUTO_TEST_CASE(deferred_and_as_tuple) {
+    temp_dir dir;
+    auto res = response_for(dir, 100000);
+    pair p;
+    std::size_t got = 0;
+    drain(p.b, got);
+    auto op = zh::async_write(p.a, res, asio::deferred);
+    bool done = false;
+    std::move(op)(asio::as_tuple([&](std::tuple<beast::error_code, std::size_t> t) {
+        BOOST_TEST(!std::get<0>(t));
+        BOOST_TEST(std::get<1>(t) > 100000u);
+        done = true;
+        p.a.shutdown(tcp::socket::shutdown_send);
+    }));
+    p.ioc.run();
+    BOOST_TEST(done);
+    BOOST_TEST(got > 100000u);
+}
+
+BOOST_AUTO_TEST_CASE(handler_runs_on_its_executor) {
+    temp_dir dir;
+    auto res = response_for(dir, 5000);
+    pair p;
+    std::size_t got = 0;
+    drain(p.b, got);
+    auto strand = asio::make_strand(p.ioc);
+    bool on_strand = false;
+    zh::async_write(p.a, res, asio::bind_executor(strand, [&](beast::error_code ec, std::size_t) {
+                        BOOST_TEST(!ec);
+                        on_strand = strand.running_in_this_thread();
+                        p.a.shutdown(tcp::socket::shutdown_send);
+                    }));
+    p.ioc.run();
+    BOOST_TEST(on_strand);
+}
+
+BOOST_AUTO_TEST_CASE(terminal_cancellation_with_a_stalled_reader) {
+    temp_dir dir;
+    auto res = response_for(dir, 64 << 20);  // far more than the socket buffers hold
+    pair p;                                  // nobody reads p.b
+    asio::cancellation_signal signal;
+    beast::error_code result;
+    std::size_t sent = 0;
+    bool done = false;
+    zh::async_write(p.a, res, asio::bind_cancellation_slot(signal.slot(), [&](beast::error_code ec, std::size_t n) {
+                        result = ec;
+                        sent = n;
+                        done = true;
+                    }));
+    asio::steady_timer t(p.ioc, std::chrono::milliseconds(200));
+    t.async_wait([&](beast::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    p.ioc.run_for(std::chrono::seconds(20));
+    BOOST_TEST_REQUIRE(done);
+    BOOST_TEST((result == asio::error::operation_aborted), result.message());
+    BOOST_TEST(sent > 0u);
+    BOOST_TEST(sent < res.body().size());
+    // The cork is released even on error.
+    int on = 1;
+    socklen_t len = sizeof on;
+    ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
+    BOOST_TEST(on == 0);
+}
+
+BOOST_AUTO_TEST_CASE(beast_tcp_stream_and_timeout) {
+    temp_dir dir;
+    pair p;
+    beast::tcp_stream stream(std::move(p.a));
+    {
+        auto res = response_for(dir, 300000);
+        std::size_t got = 0;
+        drain(p.b, got);
+        stream.expires_after(std::chrono::seconds(10));
+        beast::error_code result;
+        std::size_t sent = 0;
+        zh::async_write(stream, res, [&](beast::error_code ec, std::size_t n) {
+            result = ec;
+            sent = n;
+            stream.socket().shutdown(tcp::socket::shutdown_send);
+        });
+        p.ioc.run();
+        BOOST_TEST(!result, result.message());
+        BOOST_TEST(got == sent);
+    }
+    // A reader that never reads: the stream's expiry ends the write with beast's timeout.
+    pair q;
+    beast::tcp_stream stalled(std::move(q.a));
+    auto big = response_for(dir, 64 << 20);
+    stalled.expires_after(std::chrono::milliseconds(200));
+    beast::error_code result;
+    bool done = false;
+    zh::async_write(stalled, big, [&](beast::error_code ec, std::size_t) {
+        result = ec;
+        done = true;
+    });
+    q.ioc.run_for(std::chrono::seconds(20));
+    BOOST_TEST_REQUIRE(done);
+    BOOST_TEST((result == beast::error::timeout), result.message());
+}
+
+BOOST_AUTO_TEST_CASE(read_request_framing_error_is_not_inline) {
+    pair p;
+    beast::flat_buffer buffer;
+    // The whole defective header is already buffered: no I/O is needed, yet the handler must wait.
+    std::string const raw = "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n";
+    auto mb = buffer.prepare(raw.size());
+    std::memcpy(mb.data(), raw.data(), raw.size());
+    buffer.commit(raw.size());
+    bhttp::request_parser<bhttp::empty_body> parser;
+    bool done = false;
+    beast::error_code result;
+    zh::async_read_request(p.b, buffer, parser, [&](beast::error_code ec, std::size_t) {
+        done = true;
+        result = ec;
+    });
+    BOOST_TEST(!done);
+    p.ioc.run();
+    BOOST_TEST(done);
+    BOOST_TEST((zh::framing_error_of(result) == zh::framing_error::obs_fold));
+    BOOST_TEST(result.message() == "obsolete line folding in a header field");
+}
+
+BOOST_AUTO_TEST_CASE(read_request_over_several_segments_and_pipelined) {
+    pair p;
+    beast::flat_buffer buffer;
+    std::string const raw =
+        "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Sent in 1-byte pieces from a thread, so the header arrives in many reads.
+    std::thread writer([&] {
+        for (char c : raw) {
+            asio::write(p.a, asio::buffer(&c, 1));
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    });
+    bhttp::request_parser<bhttp::string_body> p1;
+    beast::error_code ec;
+    zh::read_request(p.b, buffer, p1, ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(p1.get().target() == "/a");
+    BOOST_TEST(p1.get().body() == "abc");
+    bhttp::request_parser<bhttp::string_body> p2;
+    bool done = false;
+    zh::async_read_request(p.b, buffer, p2, [&](beast::error_code e, std::size_t) {
+        BOOST_TEST(!e, e.message());
+        done = true;
+    });
+    p.ioc.run();
+    writer.join();
+    BOOST_TEST(done);
+    BOOST_TEST(p2.get().target() == "/b");
+    // A duplicate Content-Length through the blocking twin.
+    asio::write(p.a, asio::buffer(std::string("GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")));
+    bhttp::request_parser<bhttp::string_body> p3;
+    zh::read_request(p.b, buffer, p3, ec);
+    BOOST_TEST((zh::framing_error_of(ec) == zh::framing_error::duplicate_content_length));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
