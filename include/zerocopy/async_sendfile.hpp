@@ -157,6 +157,20 @@ std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::ui
 template <class SyncWriteStream>
 std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count);
 
+/// The blocking twin for a file object (see the file-object overloads of `async_sendfile`).
+template <class SyncWriteStream, class File, std::enable_if_t<is_file_object_v<File>, int> = 0>
+std::uint64_t sendfile(SyncWriteStream& stream, File& file, std::uint64_t offset, std::uint64_t count,
+                       sendfile_options const& options, boost::system::error_code& ec) {
+    return zerocopy::sendfile(stream, native_file_handle_of(file), offset, count, options, ec);
+}
+
+/// As above, with default options.
+template <class SyncWriteStream, class File, std::enable_if_t<is_file_object_v<File>, int> = 0>
+std::uint64_t sendfile(SyncWriteStream& stream, File& file, std::uint64_t offset, std::uint64_t count,
+                       boost::system::error_code& ec) {
+    return zerocopy::sendfile(stream, native_file_handle_of(file), offset, count, sendfile_options{}, ec);
+}
+
 }  // namespace zerocopy
 
 #include <zerocopy/impl/async_sendfile.hpp>

@@ -108,7 +108,6 @@ private:
     bool platform_native_;
     bool native_ = false;
     state state_ = state::init;
-    state resume_ = state::init;      // what a wait or a yield resumes
 };
 
 }  // namespace detail
