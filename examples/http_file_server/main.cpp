@@ -1,0 +1,398 @@
+// http_file_server — a static file server built on zerocopy::http, meant to be copied and adapted.
+//
+// One io_context run by --threads threads; each connection lives on its own strand and goes round
+// one loop: wait for a request, read it (zerocopy::http::async_read_request: Beast's parser plus the
+// framing checks), answer it (zerocopy::http::serve_file: ranges, conditionals, traversal safety),
+// write the answer (zerocopy::http::async_write: header through Beast, file bytes by sendfile), and
+// start again while the connection is kept alive. One timer per connection enforces the limits.
+#include "options.hpp"
+#include "tcp_progress.hpp"
+
+#include <zerocopy/http.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace zhttp = zerocopy::http;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+using boost::system::error_code;
+
+namespace {
+
+class connection;
+
+// What every connection shares: configuration, the document root, and the list of live
+// connections that a graceful shutdown walks.
+struct server_state {
+    example::server_options options;
+    zhttp::document_root root;
+    zhttp::serve_options serve;
+    std::atomic<bool> stopping{false};
+    std::mutex mutex;
+    std::unordered_map<connection*, std::weak_ptr<connection>> live;
+
+    server_state(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
+
+    std::size_t live_count() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return live.size();
+    }
+};
+
+// Writes a response the way --mode asks. zerocopy::http::async_write sends the file bytes with
+// sendfile (falling back to the buffered path where the kernel refuses); Beast's own async_write
+// pushes the same range_body through a user-space buffer, which is the buffered path.
+template <class Handler>
+void async_send_response(tcp::socket& socket, zhttp::file_response& res, zerocopy::send_mode mode, Handler&& handler) {
+    if (mode == zerocopy::send_mode::buffered)
+        bhttp::async_write(socket, res, std::forward<Handler>(handler));
+    else
+        zhttp::async_write(socket, res, std::forward<Handler>(handler));
+}
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    connection(tcp::socket socket, std::shared_ptr<server_state> state)
+        : socket_(std::move(socket)), timer_(socket_.get_executor()), state_(std::move(state)) {
+        error_code ec;
+        auto const ep = socket_.remote_endpoint(ec);
+        peer_ = ec ? std::string("?") : example::to_string(ep);
+    }
+
+    ~connection() {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        state_->live.erase(this);
+    }
+
+    // Runs on the connection's strand (the socket's executor).
+    void start() {
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            state_->live.emplace(this, weak_from_this());
+        }
+        error_code ignored;
+        socket_.set_option(tcp::no_delay(true), ignored);
+        wait_for_request(example::seconds(state_->options.header_timeout));  // sets the timer's expiry
+        wait_timer();
+        if (state_->stopping) close();
+    }
+
+    // Graceful shutdown, posted to the strand: idle connections close now, a request being read or a
+    // response being written is finished first (and the connection closed after it).
+    void stop() {
+        if (phase_ == phase::waiting) close();
+    }
+
+    asio::any_io_executor executor() { return socket_.get_executor(); }
+
+private:
+    enum class phase { waiting, reading, writing, closed };
+
+    // --- the request loop -------------------------------------------------------------------
+
+    // Waits until the next request starts (its first byte is readable) for at most `limit`.
+    void wait_for_request(clock_type::duration limit) {
+        if (buffer_.size() != 0) return read_request();  // a pipelined request is already here
+        phase_ = phase::waiting;
+        timer_.expires_after(limit);
+        socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+            if (ec || self->phase_ == phase::closed) return self->close();
+            self->read_request();
+        });
+    }
+
+    void read_request() {
+        phase_ = phase::reading;
+        timer_.expires_after(example::seconds(state_->options.header_timeout));
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
+        parser_->body_limit(example::max_body_bytes);
+        zhttp::async_read_request(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+            self->on_request(ec);
+        });
+    }
+
+    void on_request(error_code ec) {
+        if (phase_ == phase::closed) return;
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset)
+            return close();  // the client is done
+        request_started_ = clock_type::now();
+        auto const& req = parser_->get();
+        if (ec) return refuse(ec);
+
+        error_code file_ec;
+        response_ = zhttp::serve_file(state_->root, req, file_ec, state_->serve);
+        if (state_->stopping) response_->keep_alive(false);
+        send_response(req.method_string(), req.target(), req.version());
+    }
+
+    // A request that cannot be answered normally: answer why (if the connection is still usable
+    // for that), then close.
+    void refuse(error_code ec) {
+        auto const& req = parser_->get();
+        if (zhttp::framing_error_of(ec) != zhttp::framing_error::none) {
+            response_ = zhttp::make_framing_error_response(zhttp::framing_error_of(ec), req);
+        } else if (ec == bhttp::error::header_limit) {
+            response_ = zhttp::make_error_response(bhttp::status::request_header_fields_too_large, req);
+        } else if (ec == bhttp::error::body_limit) {
+            response_ = zhttp::make_error_response(bhttp::status::payload_too_large, req);
+        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                   ec != bhttp::error::partial_message) {
+            response_ = zhttp::make_error_response(bhttp::status::bad_request, req);  // unparsable
+        } else {
+            // Timed out (our timer closed the socket) or a network error: nothing to answer.
+            if (ec == asio::error::operation_aborted && !state_->options.quiet)
+                example::log_line(peer_ + " closed: request not received in time");
+            return close();
+        }
+        response_->keep_alive(false);
+        if (req.version() == 0) response_->version(11);  // the request line was unreadable
+        send_response(req.method_string(), req.target(), req.version());
+    }
+
+    void send_response(beast::string_view method, beast::string_view target, unsigned version) {
+        if (!state_->options.quiet) {
+            request_line_ = std::string(method) + " " + std::string(target) + " HTTP/" + std::to_string(version / 10) +
+                            "." + std::to_string(version % 10);
+        }
+        phase_ = phase::writing;
+        last_acked_ = example::tcp_bytes_acked(socket_.native_handle());
+        last_progress_ = clock_type::now();
+        timer_.expires_after(send_check_interval());
+        async_send_response(socket_, *response_, state_->options.mode,
+                            [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_sent(ec, bytes); });
+    }
+
+    void on_sent(error_code ec, std::size_t bytes) {
+        if (!state_->options.quiet) {
+            auto const us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - request_started_);
+            char duration[32];
+            std::snprintf(duration, sizeof duration, "%.3fms", static_cast<double>(us.count()) / 1000.0);
+            std::string line = peer_ + " \"" + request_line_ + "\" " + std::to_string(response_->result_int()) + " " +
+                               std::to_string(bytes) + " " + duration;
+            if (ec) line += " (incomplete: " + ec.message() + ")";
+            example::log_line(std::move(line));
+        }
+        bool const keep_alive = !ec && !response_->need_eof() && !state_->stopping && phase_ != phase::closed;
+        response_.reset();  // closes the file now, not at the next request
+        parser_.reset();
+        if (!keep_alive) {
+            error_code ignored;
+            socket_.shutdown(tcp::socket::shutdown_send, ignored);
+            return close();
+        }
+        wait_for_request(example::seconds(state_->options.idle_timeout));
+    }
+
+    // --- the timer: header, idle and send timeouts ---------------------------------------------
+
+    // The send timeout checks every half period whether the peer acknowledged anything since.
+    clock_type::duration send_check_interval() const { return example::seconds(state_->options.send_timeout / 2); }
+
+    // One wait at a time; moving the expiry cancels it, and the handler waits again.
+    void wait_timer() {
+        timer_.async_wait([self = shared_from_this()](error_code) { self->on_timer(); });
+    }
+
+    void on_timer() {
+        if (phase_ == phase::closed) return;
+        auto const now = clock_type::now();
+        if (timer_.expiry() > now) return wait_timer();
+        if (phase_ != phase::writing) return close();  // idle or header timeout
+
+        std::uint64_t const acked = example::tcp_bytes_acked(socket_.native_handle());
+        if (acked != last_acked_) {
+            last_acked_ = acked;
+            last_progress_ = now;
+        } else if (now - last_progress_ >= example::seconds(state_->options.send_timeout)) {
+            if (!state_->options.quiet) example::log_line(peer_ + " closed: send timeout (client stopped reading)");
+            return close();
+        }
+        timer_.expires_after(send_check_interval());
+        wait_timer();
+    }
+
+    void close() {
+        if (phase_ == phase::closed) return;
+        phase_ = phase::closed;
+        error_code ignored;
+        socket_.close(ignored);  // pending operations complete with operation_aborted
+        timer_.cancel();
+    }
+
+    tcp::socket socket_;
+    asio::steady_timer timer_;
+    std::shared_ptr<server_state> state_;
+    std::string peer_;
+    phase phase_ = phase::waiting;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::optional<zhttp::file_response> response_;
+    std::string request_line_;
+    clock_type::time_point request_started_;
+    std::uint64_t last_acked_ = 0;
+    clock_type::time_point last_progress_;
+};
+
+// Accepts connections, backs off when out of file descriptors, and runs the graceful shutdown.
+class listener {
+public:
+    listener(asio::io_context& ioc, std::shared_ptr<server_state> state, tcp::endpoint const& ep)
+        : ioc_(ioc),
+          strand_(asio::make_strand(ioc)),
+          acceptor_(strand_),
+          backoff_(strand_),
+          drain_(strand_),
+          signals_(strand_, SIGINT, SIGTERM),
+          state_(std::move(state)) {
+        acceptor_.open(ep.protocol());
+        acceptor_.set_option(tcp::acceptor::reuse_address(true));
+        acceptor_.bind(ep);
+        acceptor_.listen(asio::socket_base::max_listen_connections);
+    }
+
+    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    void start() {
+        signals_.async_wait([this](error_code ec, int sig) {
+            if (!ec) begin_shutdown(sig);
+        });
+        accept();
+    }
+
+private:
+    void accept() {
+        acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+    }
+
+    void on_accept(error_code ec, tcp::socket socket) {
+        if (state_->stopping || !acceptor_.is_open()) return;
+        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system) {
+            // The pending connection stays in the kernel's backlog; try again once some close.
+            if (backoff_delay_ == std::chrono::milliseconds(0)) {
+                backoff_delay_ = std::chrono::milliseconds(10);
+                example::log_line("accept: " + ec.message() + "; backing off");
+            } else {
+                backoff_delay_ = std::min(backoff_delay_ * 2, std::chrono::milliseconds(1000));
+            }
+            backoff_.expires_after(backoff_delay_);
+            backoff_.async_wait([this](error_code wait_ec) {
+                if (!wait_ec && !state_->stopping) accept();
+            });
+            return;
+        }
+        if (ec) {
+            example::log_line("accept: " + ec.message());  // e.g. ECONNABORTED: the next one may be fine
+            return accept();
+        }
+        if (backoff_delay_ != std::chrono::milliseconds(0)) {
+            backoff_delay_ = std::chrono::milliseconds(0);
+            example::log_line("accept: accepting again");
+        }
+        auto c = std::make_shared<connection>(std::move(socket), state_);
+        asio::dispatch(c->executor(), [c] { c->start(); });
+        accept();
+    }
+
+    void begin_shutdown(int sig) {
+        example::log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                          ": no new connections; finishing in-flight responses");
+        state_->stopping = true;
+        error_code ignored;
+        acceptor_.close(ignored);
+        backoff_.cancel();
+        std::vector<std::shared_ptr<connection>> open;
+        {
+            std::lock_guard<std::mutex> lock(state_->mutex);
+            for (auto& [ptr, weak] : state_->live)
+                if (auto c = weak.lock()) open.push_back(std::move(c));
+        }
+        for (auto& c : open) asio::post(c->executor(), [c] { c->stop(); });
+        deadline_ = clock_type::now() + example::seconds(state_->options.shutdown_timeout);
+        wait_drained();
+    }
+
+    // Polls until every connection has closed, or the bound passes: then stops the event loop.
+    void wait_drained() {
+        std::size_t const n = state_->live_count();
+        if (n == 0) return ioc_.stop();
+        if (clock_type::now() >= deadline_) {
+            example::log_line("shutdown bound reached: closing " + std::to_string(n) + " connection(s)");
+            return ioc_.stop();
+        }
+        drain_.expires_after(std::chrono::milliseconds(20));
+        drain_.async_wait([this](error_code) { wait_drained(); });
+    }
+
+    asio::io_context& ioc_;
+    asio::strand<asio::io_context::executor_type> strand_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer backoff_;
+    asio::steady_timer drain_;
+    asio::signal_set signals_;
+    std::shared_ptr<server_state> state_;
+    std::chrono::milliseconds backoff_delay_{0};
+    clock_type::time_point deadline_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    example::server_options options;
+    if (auto status = example::parse_options(argc, argv, options)) return *status;
+    std::signal(SIGPIPE, SIG_IGN);  // belt and braces: the library never raises it, but stdout may be a closed pipe
+    example::raise_fd_limit();
+
+    try {
+        error_code ec;
+        zhttp::document_root root(options.root, ec);
+        if (ec) {
+            std::cerr << argv[0] << ": cannot open --root " << options.root << ": " << ec.message() << "\n";
+            return 1;
+        }
+        auto const address = asio::ip::make_address(options.address);
+        if (options.mode == zerocopy::send_mode::native)
+            example::log_line("note: zerocopy::http::async_write takes no send_mode: --mode native serves as auto");
+        auto state = std::make_shared<server_state>(options, std::move(root));
+
+        asio::io_context ioc(static_cast<int>(options.threads));
+        listener server(ioc, state, tcp::endpoint(address, options.port));
+        server.start();
+        std::cout << "listening on " << example::url_of(server.local_endpoint(), "http") << std::endl;
+
+        std::vector<std::thread> threads;
+        for (unsigned i = 1; i < options.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+        ioc.run();
+        for (auto& t : threads) t.join();
+        example::log_line("stopped");
+        return 0;
+    } catch (std::exception const& e) {
+        std::cerr << argv[0] << ": " << e.what() << "\n";
+        return 1;
+    }
+}

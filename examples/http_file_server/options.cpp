@@ -1,0 +1,115 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <sys/resource.h>
+
+namespace example {
+
+namespace po = boost::program_options;
+
+namespace {
+
+zerocopy::send_mode parse_mode(std::string const& s) {
+    if (s == "auto") return zerocopy::send_mode::automatic;
+    if (s == "native") return zerocopy::send_mode::native;
+    if (s == "buffered") return zerocopy::send_mode::buffered;
+    throw po::validation_error(po::validation_error::invalid_option_value, "--mode", s);
+}
+
+void check_seconds(char const* name, double s) {
+    if (!(s > 0) || !std::isfinite(s) || s > 86400 * 365)
+        throw po::validation_error(po::validation_error::invalid_option_value, name, std::to_string(s));
+}
+
+}  // namespace
+
+std::optional<int> parse_options(int argc, char** argv, server_options& out, bool tls) {
+    unsigned const hw = std::thread::hardware_concurrency();
+    out.threads = hw == 0 ? 1 : hw;
+    std::string mode = "auto";
+    po::options_description desc("Options");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "print this help and exit")
+        ("root", po::value(&out.root)->default_value(out.root), "directory to serve")
+        ("address", po::value(&out.address)->default_value(out.address), "address to listen on (IPv4 or IPv6)")
+        ("port", po::value(&out.port)->default_value(out.port), "port to listen on; 0 picks a free one")
+        ("threads", po::value(&out.threads)->default_value(out.threads), "threads running the event loop")
+        ("mode", po::value(&mode)->default_value(mode), "auto | native | buffered: how file bytes are sent")
+        ("header-timeout", po::value(&out.header_timeout)->default_value(out.header_timeout),
+            "seconds a request header may take to arrive (slowloris)")
+        ("idle-timeout", po::value(&out.idle_timeout)->default_value(out.idle_timeout),
+            "seconds a keep-alive connection may wait for its next request")
+        ("send-timeout", po::value(&out.send_timeout)->default_value(out.send_timeout),
+            "seconds a response may go without the client reading a byte")
+        ("shutdown-timeout", po::value(&out.shutdown_timeout)->default_value(out.shutdown_timeout),
+            "seconds in-flight responses get to finish after SIGINT/SIGTERM")
+        ("max-header-bytes", po::value(&out.max_header_bytes)->default_value(out.max_header_bytes),
+            "largest request header accepted; beyond it: 431")
+        ("quiet", po::bool_switch(&out.quiet), "no access log on stderr");
+    if (tls) desc.add_options()
+        ("cert", po::value(&out.cert), "PEM certificate chain (default: a generated self-signed one)")
+        ("key", po::value(&out.key), "PEM private key of --cert");
+    // clang-format on
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "Usage: " << argv[0] << " [options]\n"
+                      << "Serves the files under --root over HTTP" << (tls ? "S" : "")
+                      << " (GET, HEAD, ranges, conditional requests).\n"
+                      << "Prints 'listening on " << (tls ? "https" : "http")
+                      << "://ADDR:PORT/' on stdout once ready; logs go to stderr.\n\n"
+                      << desc;
+            return 0;
+        }
+        po::notify(vm);
+        out.mode = parse_mode(mode);
+        if (out.threads == 0) throw po::error("--threads must be at least 1");
+        if (out.max_header_bytes < 256) throw po::error("--max-header-bytes must be at least 256");
+        check_seconds("--header-timeout", out.header_timeout);
+        check_seconds("--idle-timeout", out.idle_timeout);
+        check_seconds("--send-timeout", out.send_timeout);
+        check_seconds("--shutdown-timeout", out.shutdown_timeout);
+        if (out.cert.empty() != out.key.empty()) throw po::error("--cert and --key go together");
+    } catch (std::exception const& e) {
+        std::cerr << argv[0] << ": " << e.what() << "\n(try --help)\n";
+        return 2;
+    }
+    return std::nullopt;
+}
+
+std::string to_string(boost::asio::ip::tcp::endpoint const& ep) {
+    auto const a = ep.address();
+    std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    return host + ":" + std::to_string(ep.port());
+}
+
+std::string url_of(boost::asio::ip::tcp::endpoint const& ep, std::string_view scheme) {
+    return std::string(scheme) + "://" + to_string(ep) + "/";
+}
+
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
+
+void log_line(std::string line) {
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), stderr);  // stdio locks the stream for the call
+}
+
+void raise_fd_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+}  // namespace example

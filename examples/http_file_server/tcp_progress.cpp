@@ -1,0 +1,21 @@
+// A translation unit of its own: <linux/tcp.h> (which has tcpi_bytes_acked) cannot share one with
+// <netinet/tcp.h>, which Asio includes.
+#include "tcp_progress.hpp"
+
+#include <cstddef>
+
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+namespace example {
+
+std::uint64_t tcp_bytes_acked(int socket_fd) noexcept {
+    struct tcp_info info = {};
+    socklen_t len = sizeof info;
+    if (::getsockopt(socket_fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return 0;
+    if (len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked) return 0;
+    return info.tcpi_bytes_acked;
+}
+
+}  // namespace example
