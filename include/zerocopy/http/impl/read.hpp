@@ -4,7 +4,8 @@
 
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -17,36 +18,57 @@ namespace detail {
 constexpr std::size_t max_raw_header = 64 * 1024;
 constexpr std::size_t read_chunk = 4096;
 
-// Where the header in `raw` ends (just past the empty line), or npos. Leading empty lines are
-// not the end of a header.
-inline std::size_t header_end(std::string const& raw) noexcept {
-    std::size_t start = 0;
-    while (true) {
-        if (raw.compare(start, 2, "\r\n") == 0)
-            start += 2;
-        else if (raw.compare(start, 1, "\n") == 0)
-            start += 1;
-        else
-            break;
+// Collects the bytes of a request header as they arrive and finds its end, scanning each byte once
+// (a client dribbling one byte per segment costs linear, not quadratic, work).
+class header_scanner {
+public:
+    // Appends the last `n` bytes of `buffers` (all of them when n is npos).
+    template <class ConstBufferSequence>
+    void append(ConstBufferSequence const& buffers, std::size_t n = std::string::npos) {
+        std::size_t const total = boost::asio::buffer_size(buffers);
+        if (n > total) n = total;
+        boost::beast::buffers_suffix<ConstBufferSequence> tail(buffers);
+        tail.consume(total - n);
+        std::size_t const old = raw_.size();
+        raw_.resize(old + n);
+        boost::asio::buffer_copy(boost::asio::buffer(&raw_[old], n), tail);
     }
-    for (std::size_t i = start; i < raw.size(); ++i) {
-        if (raw[i] != '\n') continue;
-        if (i + 1 < raw.size() && raw[i + 1] == '\n') return i + 2;
-        if (i + 2 < raw.size() && raw[i + 1] == '\r' && raw[i + 2] == '\n') return i + 3;
-    }
-    return std::string::npos;
-}
 
-// Checks what is buffered: true when the header is complete (`ec` set on a defect).
-template <class DynamicBuffer>
-bool check_buffered_header(DynamicBuffer& buffer, boost::system::error_code& ec) {
-    std::string const raw = boost::beast::buffers_to_string(buffer.data());
-    std::size_t const end = header_end(raw);
-    if (end == std::string::npos) return raw.size() >= max_raw_header;  // let Beast refuse it
-    framing_error const e = check_request_header_bytes(std::string_view(raw).substr(0, end));
-    if (e != framing_error::none) ec = e;
-    return true;
-}
+    // True when the header is complete (or too large to wait for: Beast's parser then reports it);
+    // `ec` is set when the complete header has a framing defect.
+    bool check(boost::system::error_code& ec) {
+        std::size_t start = 0;  // leading empty lines do not end a header
+        while (true) {
+            if (raw_.compare(start, 2, "\r\n") == 0)
+                start += 2;
+            else if (raw_.compare(start, 1, "\n") == 0)
+                start += 1;
+            else
+                break;
+        }
+        std::size_t i = scanned_ > start ? scanned_ : start;
+        for (; i < raw_.size(); ++i) {
+            if (raw_[i] != '\n') continue;
+            std::size_t end = std::string::npos;
+            if (i + 1 < raw_.size() && raw_[i + 1] == '\n')
+                end = i + 2;
+            else if (i + 2 < raw_.size() && raw_[i + 1] == '\r' && raw_[i + 2] == '\n')
+                end = i + 3;
+            else if (i + 2 >= raw_.size())
+                break;  // the terminator may still be arriving: look here again next time
+            if (end == std::string::npos) continue;
+            framing_error const e = check_request_header_bytes(std::string_view(raw_).substr(0, end));
+            if (e != framing_error::none) ec = e;
+            return true;
+        }
+        scanned_ = i;
+        return raw_.size() >= max_raw_header;
+    }
+
+private:
+    std::string raw_;
+    std::size_t scanned_ = 0;
+};
 
 template <class Stream, class DynamicBuffer, class Body, class Allocator>
 class read_request_op {
@@ -75,8 +97,12 @@ public:
                 }
                 return self.complete(ec, n);
         }
+        if (step_ == step::start)
+            scanner_.append(buffer_.data());
+        else
+            scanner_.append(buffer_.data(), n);
         boost::system::error_code check;
-        if (check_buffered_header(buffer_, check)) {
+        if (scanner_.check(check)) {
             if (check) {
                 if (!did_io_) {
                     ec_ = check;
@@ -101,6 +127,7 @@ private:
     step step_ = step::start;
     bool did_io_ = false;
     boost::system::error_code ec_;
+    header_scanner scanner_;
 };
 
 }  // namespace detail
@@ -117,9 +144,11 @@ template <class SyncReadStream, class DynamicBuffer, class Body, class Allocator
 std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
                          boost::beast::http::parser<true, Body, Allocator>& parser, boost::system::error_code& ec) {
     ec = {};
+    detail::header_scanner scanner;
+    scanner.append(buffer.data());
     for (;;) {
         boost::system::error_code check;
-        if (detail::check_buffered_header(buffer, check)) {
+        if (scanner.check(check)) {
             if (check) {
                 ec = check;
                 return 0;
@@ -129,6 +158,7 @@ std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
         std::size_t const n = stream.read_some(buffer.prepare(detail::read_chunk), ec);
         if (ec) return 0;
         buffer.commit(n);
+        scanner.append(buffer.data(), n);
     }
     std::size_t const n = boost::beast::http::read(stream, buffer, parser, ec);
     if (!ec) {

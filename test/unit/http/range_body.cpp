@@ -1,0 +1,124 @@
+#include <zerocopy/http/range_body.hpp>
+
+#include <zerocopy/error.hpp>
+
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace zerocopy::http;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+struct temp_path {
+    std::string path;
+    explicit temp_path(std::string const& content) {
+        char tmpl[] = "/tmp/zerocopy-http-body-XXXXXX";
+        int fd = ::mkstemp(tmpl);
+        BOOST_TEST_REQUIRE(fd >= 0);
+        ::close(fd);
+        path = tmpl;
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    ~temp_path() { std::remove(path.c_str()); }
+};
+
+// Serializes with Beast's own serializer (the buffered path) and returns the body bytes.
+std::string serialize_body(bhttp::response<range_body>& res, boost::system::error_code& ec) {
+    bhttp::serializer<false, range_body> sr(res);
+    sr.split(true);
+    std::string out;
+    bool header = true;
+    while (!sr.is_done()) {
+        sr.next(ec, [&](boost::system::error_code&, auto const& buffers) {
+            std::size_t const n = boost::asio::buffer_size(buffers);
+            if (!header) out += boost::beast::buffers_to_string(buffers);
+            sr.consume(n);
+        });
+        if (ec) return out;
+        if (sr.is_header_done()) header = false;
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_range_body)
+
+BOOST_AUTO_TEST_CASE(whole_range_multipart_text_empty) {
+    std::string content(50000, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 + i / 256);
+    temp_path f(content);
+    bhttp::response<range_body> res;
+    boost::system::error_code ec;
+    res.body().open(f.path.c_str(), ec);
+    BOOST_TEST_REQUIRE(!ec);
+    BOOST_TEST(res.body().file_size() == content.size());
+    BOOST_TEST(res.body().size() == content.size());
+    BOOST_TEST(range_body::size(res.body()) == content.size());
+    BOOST_TEST((serialize_body(res, ec) == content));
+    BOOST_TEST(!ec);
+
+    res.body().select(byte_range{17, 40000});
+    BOOST_TEST(res.body().size() == 40000u);
+    BOOST_TEST((serialize_body(res, ec) == content.substr(17, 40000)));
+
+    auto layout = make_multipart_layout({{0, 3}, {49990, 10}}, content.size(), "x/y", "BB");
+    std::uint64_t const len = layout.content_length;
+    res.body().select(std::move(layout));
+    BOOST_TEST(res.body().is_multipart());
+    BOOST_TEST(res.body().boundary() == "BB");
+    BOOST_TEST(res.body().size() == len);
+    std::string const body = serialize_body(res, ec);
+    BOOST_TEST(body.size() == len);
+    BOOST_TEST(body.find(content.substr(49990, 10)) != std::string::npos);
+
+    res.body().assign_text("text");
+    BOOST_TEST(!res.body().is_multipart());
+    BOOST_TEST(serialize_body(res, ec) == "text");
+    res.body().clear_content();
+    BOOST_TEST(res.body().size() == 0u);
+    BOOST_TEST(serialize_body(res, ec).empty());
+    BOOST_TEST(res.body().is_open());
+}
+
+BOOST_AUTO_TEST_CASE(errors) {
+    bhttp::response<range_body> res;
+    boost::system::error_code ec;
+    res.body().open("/nonexistent/zerocopy", ec);
+    BOOST_TEST(ec.failed());
+    BOOST_TEST(!res.body().is_open());
+    res.body().open("/tmp", ec);
+    BOOST_TEST((ec == zerocopy::error::not_a_regular_file));
+
+    // A file shorter than the selected range: the buffered writer reports unexpected_eof.
+    temp_path f("short");
+    res.body().open(f.path.c_str(), ec);
+    BOOST_TEST_REQUIRE(!ec);
+    res.body().reset(unique_fd(::open(f.path.c_str(), O_RDONLY)), 100);
+    serialize_body(res, ec);
+    BOOST_TEST((ec == zerocopy::error::unexpected_eof));
+}
+
+BOOST_AUTO_TEST_CASE(unique_fd_semantics) {
+    unique_fd a(::open("/dev/null", O_RDONLY));
+    BOOST_TEST(a.is_open());
+    int const raw = a.get();
+    unique_fd b(std::move(a));
+    BOOST_TEST(!a.is_open());
+    BOOST_TEST(b.get() == raw);
+    a = std::move(b);
+    BOOST_TEST(a.get() == raw);
+    int const released = a.release();
+    BOOST_TEST(!a);
+    ::close(released);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
