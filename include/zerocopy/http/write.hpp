@@ -10,6 +10,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <type_traits>
 
 namespace zerocopy::http {
 
@@ -52,8 +53,20 @@ namespace zerocopy::http {
     cancellation end the operation with `operation_aborted` and the bytes written so far.
 */
 template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type)>
+          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
+
+/** As above, passing `options` to every `zerocopy::async_sendfile` of the body (for example
+    `send_mode::buffered` to force the buffered path, or a smaller `max_chunk`). Ignored for bodies
+    and chunked messages that Beast writes itself.
+*/
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
+          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
+auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 sendfile_options const& options,
                  CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
 /** Write a complete HTTP message, blocking; the twin of @ref async_write (same rules, with
@@ -64,6 +77,11 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>
 std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                   boost::system::error_code& ec);
+
+/// As above, passing `options` to every `zerocopy::sendfile` of the body.
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                  sendfile_options const& options, boost::system::error_code& ec);
 
 /// As above; throws `boost::system::system_error` on failure.
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>

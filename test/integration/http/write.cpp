@@ -74,6 +74,19 @@ std::string send_with(Msg& msg, Fn fn, beast::error_code* ec_out = nullptr, std:
 
 auto const zero_copy = [](tcp::socket& s, auto& msg, auto&& h) { zh::async_write(s, msg, std::move(h)); };
 auto const buffered = [](tcp::socket& s, auto& msg, auto&& h) { bhttp::async_write(s, msg, std::move(h)); };
+auto const forced_buffered = [](tcp::socket& s, auto& msg, auto&& h) {
+    zerocopy::sendfile_options opts;
+    opts.mode = zerocopy::send_mode::buffered;
+    opts.buffer_size = 1000;
+    zh::async_write(s, msg, opts, std::move(h));
+};
+auto const forced_native_sync = [](tcp::socket& s, auto& msg, auto&& h) {
+    zerocopy::sendfile_options opts;
+    opts.mode = zerocopy::send_mode::native;
+    beast::error_code ec;
+    std::size_t n = zh::write(s, msg, opts, ec);
+    asio::post(s.get_executor(), [h = std::move(h), ec, n]() mutable { h(ec, n); });
+};
 auto const zero_copy_sync = [](tcp::socket& s, auto& msg, auto&& h) {
     beast::error_code ec;
     std::size_t n = zh::write(s, msg, ec);
@@ -148,6 +161,10 @@ BOOST_AUTO_TEST_CASE(range_body_single_and_multipart_same_bytes_as_beast) {
             std::string const s = send_with(r3, zero_copy_sync);
             BOOST_TEST((z == b));
             BOOST_TEST((s == b));
+            auto r4 = make(which);
+            auto r5 = make(which);
+            BOOST_TEST((send_with(r4, forced_buffered) == b));
+            BOOST_TEST((send_with(r5, forced_native_sync) == b));
             std::string const body = z.substr(z.find("\r\n\r\n") + 4);
             if (which == 0) BOOST_TEST((body == content));
             if (which == 1) BOOST_TEST((body == content.substr(1000, 5000)));

@@ -88,7 +88,8 @@ class write_op {
     enum class step { start, beast_fallback, header, prefix, file, early_error };
 
 public:
-    write_op(Stream& stream, message_type& msg) : stream_(stream), msg_(msg) {}
+    write_op(Stream& stream, message_type& msg, sendfile_options const& options)
+        : stream_(stream), msg_(msg), options_(options) {}
 
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}, std::uint64_t n = 0) {
@@ -138,7 +139,7 @@ public:
                 step_ = step::file;
                 BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                 return zerocopy::async_sendfile(stream_, traits::handle(msg_.body()), p.offset, p.length,
-                                                std::move(self));
+                                                options_, std::move(self));
             }
         }
         finish(self, {});
@@ -154,6 +155,7 @@ private:
 
     Stream& stream_;
     message_type& msg_;
+    sendfile_options options_;
     std::unique_ptr<state> st_;
     step step_ = step::start;
     std::size_t piece_ = 0;
@@ -163,20 +165,28 @@ private:
 
 }  // namespace detail
 
-template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken>
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken,
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
-                 CompletionToken&& token) {
+                 sendfile_options const& options, CompletionToken&& token) {
     if constexpr (detail::zerocopy_body<Body>::value) {
         return boost::asio::async_compose<CompletionToken, void(boost::system::error_code, std::size_t)>(
-            detail::write_op<AsyncWriteStream, isRequest, Body, Fields>(stream, msg), token, stream);
+            detail::write_op<AsyncWriteStream, isRequest, Body, Fields>(stream, msg, options), token, stream);
     } else {
         return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
     }
 }
 
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken,
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
+auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 CompletionToken&& token) {
+    return zerocopy::http::async_write(stream, msg, sendfile_options{}, std::forward<CompletionToken>(token));
+}
+
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>
 std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
-                  boost::system::error_code& ec) {
+                  sendfile_options const& options, boost::system::error_code& ec) {
     using traits = detail::zerocopy_body<Body>;
     if constexpr (!traits::value) {
         return boost::beast::http::write(stream, msg, ec);
@@ -191,13 +201,20 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
         std::size_t bytes = boost::asio::write(stream, header, ec);
         for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
             detail::piece_view const p = traits::piece(msg.body(), i);
-            if (!p.prefix.empty()) bytes += boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
+            if (!p.prefix.empty())
+                bytes += boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
             if (!ec && p.length != 0)
                 bytes += static_cast<std::size_t>(
-                    zerocopy::sendfile(stream, traits::handle(msg.body()), p.offset, p.length, ec));
+                    zerocopy::sendfile(stream, traits::handle(msg.body()), p.offset, p.length, options, ec));
         }
         return bytes;
     }
+}
+
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                  boost::system::error_code& ec) {
+    return zerocopy::http::write(stream, msg, sendfile_options{}, ec);
 }
 
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>
