@@ -4,6 +4,7 @@
 
 #include <zerocopy/http/detail/cork.hpp>
 
+#include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
@@ -100,7 +101,9 @@ public:
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                     return boost::beast::http::async_write(stream_, msg_, std::move(self));
                 }
-                st_ = std::make_unique<state>(msg_);
+                // The serializer's header buffers point into itself: it lives on the heap, allocated
+                // with the handler's associated allocator and freed before the handler runs.
+                st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self), msg_);
                 header_buffers(st_->sr, st_->header, ec);
                 if (ec) {
                     // Nothing happened yet: complete through the executor, never from the initiator.
@@ -156,7 +159,7 @@ private:
     Stream& stream_;
     message_type& msg_;
     sendfile_options options_;
-    std::unique_ptr<state> st_;
+    std::shared_ptr<state> st_;
     step step_ = step::start;
     std::size_t piece_ = 0;
     std::size_t bytes_ = 0;
