@@ -5,6 +5,7 @@
 // framing checks), answer it (zerocopy::http::serve_file: ranges, conditionals, traversal safety),
 // write the answer (zerocopy::http::async_write: header through Beast, file bytes by sendfile), and
 // start again while the connection is kept alive. One timer per connection enforces the limits.
+#include "http_common.hpp"
 #include "options.hpp"
 #include "tcp_progress.hpp"
 
@@ -21,11 +22,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <atomic>
 #include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -63,17 +62,6 @@ struct server_state {
         return live.size();
     }
 };
-
-// Writes a response the way --mode asks. zerocopy::http::async_write sends the file bytes with
-// sendfile (falling back to the buffered path where the kernel refuses); Beast's own async_write
-// pushes the same range_body through a user-space buffer, which is the buffered path.
-template <class Handler>
-void async_send_response(tcp::socket& socket, zhttp::file_response& res, zerocopy::send_mode mode, Handler&& handler) {
-    if (mode == zerocopy::send_mode::buffered)
-        bhttp::async_write(socket, res, std::forward<Handler>(handler));
-    else
-        zhttp::async_write(socket, res, std::forward<Handler>(handler));
-}
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
@@ -138,66 +126,36 @@ private:
     }
 
     void on_request(error_code ec) {
-        if (phase_ == phase::closed) return;
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset)
-            return close();  // the client is done
+        if (phase_ == phase::closed || example::is_client_gone(ec)) return close();
         request_started_ = clock_type::now();
         auto const& req = parser_->get();
-        if (ec) return refuse(ec);
-
-        error_code file_ec;
-        response_ = zhttp::serve_file(state_->root, req, file_ec, state_->serve);
-        if (state_->stopping) response_->keep_alive(false);
-        send_response(req.method_string(), req.target(), req.version());
-    }
-
-    // A request that cannot be answered normally: answer why (if the connection is still usable
-    // for that), then close.
-    void refuse(error_code ec) {
-        auto const& req = parser_->get();
-        if (zhttp::framing_error_of(ec) != zhttp::framing_error::none) {
-            response_ = zhttp::make_framing_error_response(zhttp::framing_error_of(ec), req);
-        } else if (ec == bhttp::error::header_limit) {
-            response_ = zhttp::make_error_response(bhttp::status::request_header_fields_too_large, req);
-        } else if (ec == bhttp::error::body_limit) {
-            response_ = zhttp::make_error_response(bhttp::status::payload_too_large, req);
-        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                   ec != bhttp::error::partial_message) {
-            response_ = zhttp::make_error_response(bhttp::status::bad_request, req);  // unparsable
+        if (ec) {
+            // A request that cannot be answered normally: say why if there is someone to tell, then close.
+            response_ = example::refusal_for(ec, req);
+            if (!response_) {
+                if (ec == asio::error::operation_aborted && !state_->options.quiet)
+                    example::log_line(peer_ + " closed: request not received in time");
+                return close();
+            }
         } else {
-            // Timed out (our timer closed the socket) or a network error: nothing to answer.
-            if (ec == asio::error::operation_aborted && !state_->options.quiet)
-                example::log_line(peer_ + " closed: request not received in time");
-            return close();
+            response_ = zhttp::serve_file(state_->root, req, state_->serve);
+            if (state_->stopping) response_->keep_alive(false);
         }
-        response_->keep_alive(false);
-        if (req.version() == 0) response_->version(11);  // the request line was unreadable
-        send_response(req.method_string(), req.target(), req.version());
-    }
-
-    void send_response(beast::string_view method, beast::string_view target, unsigned version) {
-        if (!state_->options.quiet) {
-            request_line_ = std::string(method) + " " + std::string(target) + " HTTP/" + std::to_string(version / 10) +
-                            "." + std::to_string(version % 10);
-        }
+        if (!state_->options.quiet) request_line_ = example::request_line(req);
         phase_ = phase::writing;
         last_acked_ = example::tcp_bytes_acked(socket_.native_handle());
         last_progress_ = clock_type::now();
         timer_.expires_after(send_check_interval());
-        async_send_response(socket_, *response_, state_->options.mode,
-                            [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_sent(ec, bytes); });
+        example::async_send_response(socket_, *response_, state_->options.mode,
+                                     [self = shared_from_this()](error_code ec, std::size_t bytes) {
+                                         self->on_sent(ec, bytes);
+                                     });
     }
 
     void on_sent(error_code ec, std::size_t bytes) {
-        if (!state_->options.quiet) {
-            auto const us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - request_started_);
-            char duration[32];
-            std::snprintf(duration, sizeof duration, "%.3fms", static_cast<double>(us.count()) / 1000.0);
-            std::string line = peer_ + " \"" + request_line_ + "\" " + std::to_string(response_->result_int()) + " " +
-                               std::to_string(bytes) + " " + duration;
-            if (ec) line += " (incomplete: " + ec.message() + ")";
-            example::log_line(std::move(line));
-        }
+        if (!state_->options.quiet)
+            example::log_access(peer_, request_line_, response_->result_int(), bytes,
+                                clock_type::now() - request_started_, ec);
         bool const keep_alive = !ec && !response_->need_eof() && !state_->stopping && phase_ != phase::closed;
         response_.reset();  // closes the file now, not at the next request
         parser_.reset();

@@ -1,0 +1,50 @@
+// http_common.hpp — the HTTP pieces the example servers share: writing a response in the chosen
+// mode, answering a request that could not be read, and the access-log line.
+#ifndef EXAMPLES_HTTP_FILE_SERVER_HTTP_COMMON_HPP
+#define EXAMPLES_HTTP_FILE_SERVER_HTTP_COMMON_HPP
+
+#include <zerocopy/http.hpp>
+
+#include <boost/beast/http/write.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace example {
+
+/** Writes a response the way --mode asks. zerocopy::http::async_write sends the header through
+    Beast's serializer and the file ranges with sendfile (falling back to the buffered path where
+    the kernel refuses a file); Beast's own async_write pushes the same range_body through a 16 KiB
+    user-space buffer: the buffered path. Completion: void(error_code, std::size_t bytes).
+*/
+template <class Stream, class CompletionToken>
+auto async_send_response(Stream& stream, zerocopy::http::file_response& res, zerocopy::send_mode mode,
+                         CompletionToken&& token) {
+    if (mode == zerocopy::send_mode::buffered)
+        return boost::beast::http::async_write(stream, res, std::forward<CompletionToken>(token));
+    return zerocopy::http::async_write(stream, res, std::forward<CompletionToken>(token));
+}
+
+/** The answer to a request whose reading failed with `ec`: 400/501 for a framing defect, 431 over
+    the header limit, 413 over the body limit, 400 for what Beast cannot parse. Nothing when there is
+    nobody to answer (the client left, the read timed out or the network failed): just close.
+    Every answer carries `Connection: close`.
+*/
+std::optional<zerocopy::http::file_response> refusal_for(boost::system::error_code const& ec,
+                                                         boost::beast::http::request_header<> const& req);
+
+/// Whether a read error only means that the client closed the connection between requests.
+bool is_client_gone(boost::system::error_code const& ec);
+
+/// `GET /path HTTP/1.1` (or `-` for a request line that could not be parsed).
+std::string request_line(boost::beast::http::request_header<> const& req);
+
+/// Logs one access-log line: peer, request line, status, bytes, duration (and the error, if any).
+void log_access(std::string const& peer, std::string const& request, unsigned status, std::size_t bytes,
+                std::chrono::steady_clock::duration duration, boost::system::error_code const& ec);
+
+}  // namespace example
+
+#endif
