@@ -48,9 +48,13 @@ namespace zerocopy::http {
     executor.
 
     @par Per-Operation Cancellation
-    The cancellation slot of the handler reaches each intermediate operation (`asio::async_write`
-    of the header and prefixes, `zerocopy::async_sendfile` of the file ranges): terminal and partial
-    cancellation end the operation with `operation_aborted` and the bytes written so far.
+    This operation supports cancellation through the associated cancellation slot:
+    @li `cancellation_type::terminal` and `cancellation_type::partial` reach the intermediate
+    operation under way (`asio::async_write` of the header and part prefixes,
+    `zerocopy::async_sendfile` of the file ranges) and are checked between steps: the operation
+    completes with `operation_aborted` and the bytes written so far. The peer has received a prefix
+    of the response: close the connection.
+    @li `cancellation_type::total` is not supported: writing the header is already a side effect.
 */
 template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
           class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),

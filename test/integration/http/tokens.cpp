@@ -90,7 +90,8 @@ BOOST_AUTO_TEST_CASE(handler_runs_on_its_executor) {
     BOOST_TEST(on_strand);
 }
 
-BOOST_AUTO_TEST_CASE(terminal_cancellation_with_a_stalled_reader) {
+BOOST_AUTO_TEST_CASE(terminal_and_partial_cancellation_with_a_stalled_reader) {
+  for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial}) {
     temp_dir dir;
     auto res = response_for(dir, 64 << 20);  // far more than the socket buffers hold
     pair p;                                  // nobody reads p.b
@@ -104,7 +105,7 @@ BOOST_AUTO_TEST_CASE(terminal_cancellation_with_a_stalled_reader) {
                         done = true;
                     }));
     asio::steady_timer t(p.ioc, std::chrono::milliseconds(200));
-    t.async_wait([&](beast::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    t.async_wait([&](beast::error_code) { signal.emit(type); });
     p.ioc.run_for(std::chrono::seconds(20));
     BOOST_TEST_REQUIRE(done);
     BOOST_TEST((result == asio::error::operation_aborted), result.message());
@@ -115,6 +116,7 @@ BOOST_AUTO_TEST_CASE(terminal_cancellation_with_a_stalled_reader) {
     socklen_t len = sizeof on;
     ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
     BOOST_TEST(on == 0);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(beast_tcp_stream_and_timeout) {

@@ -6,6 +6,7 @@
 
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -96,6 +97,9 @@ public:
     void operator()(Self& self, boost::system::error_code ec = {}, std::uint64_t n = 0) {
         switch (step_) {
             case step::start:
+                // Terminal and partial cancellation reach the intermediate operations; total does not
+                // (once the header is on the wire the operation has side effects).
+                self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
                 if (msg_.chunked()) {
                     step_ = step::beast_fallback;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
@@ -127,6 +131,9 @@ public:
             case step::file:
                 bytes_ += n;
                 if (ec) return finish(self, ec);
+                // A cancellation that arrived as a step completed successfully still stops here.
+                if (self.cancelled() != boost::asio::cancellation_type::none)
+                    return finish(self, boost::asio::error::operation_aborted);
                 break;
         }
         // Next piece: its prefix, then its file range.
