@@ -525,6 +525,7 @@ def case_sigterm(binary, work, root, tls):
     bound = 3.0
     srv = Server(binary, root, ["--shutdown-timeout", str(bound)], tls=tls)
     results = {}
+    started = {}
 
     def download(name, rate, key):
         """Reads the response at about `rate` bytes/s; records (status, body length, body hash)."""
@@ -540,17 +541,22 @@ def case_sigterm(binary, work, root, tls):
                 if not b:
                     break
                 data += b
+                started[key].set()
                 time.sleep(len(b) / rate)
             head, _, body = data.partition(b"\r\n\r\n")
             results[key] = (head.split(b" ")[1], len(body), hashlib.sha1(body).hexdigest())
         except Exception as e:  # noqa: BLE001 — recorded, checked below
             results[key] = ("error", str(e))
+        started[key].set()
 
     threads = [threading.Thread(target=download, args=("small.bin", 8 << 20, "small"))] + [
         threading.Thread(target=download, args=("huge.bin", 8 << 20, "huge%d" % i)) for i in range(3)]
+    for key in ["small", "huge0", "huge1", "huge2"]:
+        started[key] = threading.Event()
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    for e in started.values():  # every download under way (a connection still silent is closed at once)
+        e.wait(20)
     t0 = time.monotonic()
     srv.proc.send_signal(signal.SIGTERM)
     try:
