@@ -25,6 +25,8 @@ namespace zerocopy::http {
     The operation continues until one of the following is true:
     @li a complete message has been parsed;
     @li a framing defect is found;
+    @li 64 KiB have been read without a complete header (`beast::http::error::header_limit`; Beast's
+    own, lower `header_limit` applies first as usual);
     @li an error occurred (Beast's and the stream's errors, as with `beast::http::async_read`).
 
     @param stream The stream to read from; it must outlive the operation.

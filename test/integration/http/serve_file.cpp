@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include <fcntl.h>
 #include <sys/time.h>
 
 using namespace zerocopy_http_test;
@@ -369,6 +370,37 @@ BOOST_AUTO_TEST_CASE(file_replaced_during_request_is_consistent) {
     std::string got(s.small.size(), '\0');
     BOOST_TEST(::pread(res.body().native_handle(), got.data(), got.size(), 0) == static_cast<ssize_t>(got.size()));
     BOOST_TEST((got == s.small));
+}
+
+BOOST_AUTO_TEST_CASE(ranges_beyond_4_gib) {
+    // A sparse 5 GiB file with marks at 4 GiB and at the end: offsets must stay 64-bit end to end.
+    temp_dir dir;
+    std::string const path = dir.path + "/huge.bin";
+    std::uint64_t const size = 5ull << 30;
+    {
+        zh::unique_fd fd(::open(path.c_str(), O_CREAT | O_WRONLY, 0644));
+        BOOST_TEST_REQUIRE(fd.is_open());
+        BOOST_TEST_REQUIRE(::ftruncate(fd.get(), static_cast<off_t>(size)) == 0);
+        BOOST_TEST_REQUIRE(::pwrite(fd.get(), "FOURGIB", 7, static_cast<off_t>(4ull << 30)) == 7);
+        BOOST_TEST_REQUIRE(::pwrite(fd.get(), "END", 3, static_cast<off_t>(size - 3)) == 3);
+    }
+    file_server server(dir.path);
+    client c(server.port());
+    auto r = c.get("/huge.bin", "", "HEAD");
+    BOOST_TEST(field(r, bhttp::field::content_length) == "5368709120");
+    r = c.get("/huge.bin", "Range: bytes=4294967296-4294967302\r\n");
+    BOOST_TEST(r.result_int() == 206u);
+    BOOST_TEST(field(r, bhttp::field::content_range) == "bytes 4294967296-4294967302/5368709120");
+    BOOST_TEST(r.body() == "FOURGIB");
+    r = c.get("/huge.bin", "Range: bytes=-3, 4294967296-4294967299\r\n");
+    BOOST_TEST(r.result_int() == 206u);
+    std::string const ct = field(r, bhttp::field::content_type);
+    auto parts = parse_multipart(r.body(), ct.substr(31));
+    BOOST_TEST_REQUIRE(parts.size() == 2u);
+    BOOST_TEST(parts[0].first == "bytes 4294967296-4294967299/5368709120");
+    BOOST_TEST(parts[0].second == "FOUR");
+    BOOST_TEST(parts[1].first == "bytes 5368709117-5368709119/5368709120");
+    BOOST_TEST(parts[1].second == "END");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

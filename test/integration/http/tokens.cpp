@@ -12,6 +12,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_static_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -210,6 +211,34 @@ BOOST_AUTO_TEST_CASE(read_request_over_several_segments_and_pipelined) {
     bhttp::request_parser<bhttp::string_body> p3;
     zh::read_request(p.b, buffer, p3, ec);
     BOOST_TEST((zh::framing_error_of(ec) == zh::framing_error::duplicate_content_length));
+}
+
+BOOST_AUTO_TEST_CASE(read_request_refuses_an_unchecked_huge_header) {
+    pair p;
+    beast::flat_buffer buffer;
+    std::thread writer([&] {
+        std::string big = "GET / HTTP/1.1\r\nX: " + std::string(70000, 'a');
+        beast::error_code ec;
+        asio::write(p.a, asio::buffer(big), ec);
+    });
+    bhttp::request_parser<bhttp::empty_body> parser;
+    parser.header_limit(1 << 20);  // Beast would accept it: the framing checks still refuse it
+    beast::error_code ec;
+    zh::read_request(p.b, buffer, parser, ec);
+    BOOST_TEST((ec == bhttp::error::header_limit), ec.message());
+    // A bounded buffer that fills up before the header ends: the same error, never an exception.
+    beast::flat_static_buffer<1000> small;
+    bhttp::request_parser<bhttp::empty_body> parser2;
+    bool done = false;
+    zh::async_read_request(p.b, small, parser2, [&](beast::error_code e, std::size_t) {
+        ec = e;
+        done = true;
+    });
+    p.ioc.run();
+    BOOST_TEST(done);
+    BOOST_TEST((ec == bhttp::error::header_limit), ec.message());
+    p.b.close();
+    writer.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

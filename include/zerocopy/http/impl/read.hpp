@@ -14,7 +14,8 @@
 namespace zerocopy::http {
 namespace detail {
 
-// Reads stop growing the buffer here and let Beast's parser report its own header limit.
+// The largest header checked (Beast's parser defaults to 8 KiB; a larger header_limit than this is
+// capped here).
 constexpr std::size_t max_raw_header = 64 * 1024;
 constexpr std::size_t read_chunk = 4096;
 
@@ -34,8 +35,8 @@ public:
         boost::asio::buffer_copy(boost::asio::buffer(&raw_[old], n), tail);
     }
 
-    // True when the header is complete (or too large to wait for: Beast's parser then reports it);
-    // `ec` is set when the complete header has a framing defect.
+    // True when the header is complete, with `ec` set when it has a framing defect; also true, with
+    // `beast::http::error::header_limit`, when max_raw_header bytes hold no complete header.
     bool check(boost::system::error_code& ec) {
         std::size_t start = 0;  // leading empty lines do not end a header
         while (true) {
@@ -62,13 +63,23 @@ public:
             return true;
         }
         scanned_ = i;
-        return raw_.size() >= max_raw_header;
+        if (raw_.size() < max_raw_header) return false;
+        // Never hand Beast a header these checks have not seen whole.
+        ec = boost::beast::http::error::header_limit;
+        return true;
     }
 
 private:
     std::string raw_;
     std::size_t scanned_ = 0;
 };
+
+// How much the next read may add to `buffer` (bounded buffers such as flat_static_buffer included).
+template <class DynamicBuffer>
+std::size_t read_room(DynamicBuffer const& buffer) {
+    std::size_t const left = buffer.max_size() - buffer.size();
+    return left < read_chunk ? left : read_chunk;
+}
 
 template <class Stream, class DynamicBuffer, class Body, class Allocator>
 class read_request_op {
@@ -115,9 +126,18 @@ public:
             BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_read_request"));
             return boost::beast::http::async_read(stream_, buffer_, parser_, std::move(self));
         }
+        std::size_t const room = read_room(buffer_);
+        if (room == 0) {  // a bounded buffer full of an incomplete header
+            if (!did_io_) {
+                ec_ = boost::beast::http::error::header_limit;
+                step_ = step::early;
+                return boost::asio::post(std::move(self));
+            }
+            return self.complete(boost::beast::http::error::header_limit, 0);
+        }
         step_ = step::reading;
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_read_request"));
-        stream_.async_read_some(buffer_.prepare(read_chunk), std::move(self));
+        stream_.async_read_some(buffer_.prepare(room), std::move(self));
     }
 
 private:
@@ -155,7 +175,12 @@ std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
             }
             break;
         }
-        std::size_t const n = stream.read_some(buffer.prepare(detail::read_chunk), ec);
+        std::size_t const room = detail::read_room(buffer);
+        if (room == 0) {
+            ec = boost::beast::http::error::header_limit;
+            return 0;
+        }
+        std::size_t const n = stream.read_some(buffer.prepare(room), ec);
         if (ec) return 0;
         buffer.commit(n);
         scanner.append(buffer.data(), n);
