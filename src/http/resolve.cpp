@@ -9,6 +9,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if !defined(O_PATH)
+// The walk examines each component without opening it for reading (no FIFO or device is ever
+// opened) and reads symlinks through the descriptor it checked; both need O_PATH.
+#error "zerocopy::http's target resolver needs O_PATH (Linux; FreeBSD 14 and later)"
+#endif
 #if defined(__linux__)
 #include <linux/openat2.h>
 #include <sys/syscall.h>
