@@ -16,8 +16,8 @@ std::size_t read_file_at(int fd, void* data, std::size_t size, std::uint64_t off
                          boost::system::error_code& ec) noexcept {
     std::size_t got = 0;
     while (got < size) {
-        ssize_t const n = ::pread(fd, static_cast<char*>(data) + got, size - got,
-                                  static_cast<off_t>(offset + got));
+        ssize_t const n =
+            ::pread(fd, static_cast<char*>(data) + got, size - got, static_cast<off_t>(offset + got));
         if (n < 0) {
             if (errno == EINTR) continue;
             ec.assign(errno, boost::system::system_category());

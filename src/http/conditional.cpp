@@ -32,7 +32,8 @@ precondition_result evaluate_preconditions(request_conditions const& c, represen
             (has_current &&
              match_etag_list(*c.if_none_match, current, etag_comparison::weak) == etag_list_result::match);
         if (matched)
-            return is_get_or_head ? precondition_result::not_modified : precondition_result::precondition_failed;
+            return is_get_or_head ? precondition_result::not_modified
+                                  : precondition_result::precondition_failed;
     } else if (is_get_or_head && c.if_modified_since) {
         if (auto const date = parse_http_date(*c.if_modified_since, now))
             if (*date <= now && cur.last_modified <= *date) return precondition_result::not_modified;

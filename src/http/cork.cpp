@@ -24,7 +24,9 @@ void uncork(int fd) noexcept {
 #else
 // No TCP_CORK: the header and the body leave in separate writes (TCP_NOPUSH on the BSDs is a
 // possible later addition).
-bool cork(int) noexcept { return false; }
+bool cork(int) noexcept {
+    return false;
+}
 void uncork(int) noexcept {}
 #endif
 

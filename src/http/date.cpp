@@ -9,12 +9,14 @@ namespace zerocopy::http {
 namespace {
 
 constexpr std::string_view short_days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-constexpr std::string_view long_days[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+constexpr std::string_view long_days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                           "Friday", "Saturday", "Sunday"};
 constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-constexpr bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+constexpr bool is_leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 constexpr int days_in_month(std::int64_t y, int m) {
     constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -25,10 +27,10 @@ constexpr int days_in_month(std::int64_t y, int m) {
 constexpr std::int64_t days_from_civil(std::int64_t y, int m, int d) {
     y -= m <= 2 ? 1 : 0;
     std::int64_t const era = (y >= 0 ? y : y - 399) / 400;
-    std::int64_t const yoe = y - era * 400;                              // [0, 399]
-    std::int64_t const mp = (m + 9) % 12;                                // March = 0
-    std::int64_t const doy = (153 * mp + 2) / 5 + d - 1;                 // [0, 365]
-    std::int64_t const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;      // [0, 146096]
+    std::int64_t const yoe = y - era * 400;                          // [0, 399]
+    std::int64_t const mp = (m + 9) % 12;                            // March = 0
+    std::int64_t const doy = (153 * mp + 2) / 5 + d - 1;             // [0, 365]
+    std::int64_t const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;  // [0, 146096]
     return era * 146097 + doe - 719468;
 }
 
@@ -101,7 +103,9 @@ std::int64_t http_now() noexcept {
     return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::optional<std::int64_t> parse_http_date(std::string_view text) { return parse_http_date(text, http_now()); }
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+    return parse_http_date(text, http_now());
+}
 
 std::optional<std::int64_t> parse_http_date(std::string_view text, std::int64_t now) {
     text = detail::trim_ows(text);

@@ -45,7 +45,9 @@ bool strong_match(entity_tag const& a, entity_tag const& b) noexcept {
     return !a.weak && !b.weak && a.opaque == b.opaque;
 }
 
-bool weak_match(entity_tag const& a, entity_tag const& b) noexcept { return a.opaque == b.opaque; }
+bool weak_match(entity_tag const& a, entity_tag const& b) noexcept {
+    return a.opaque == b.opaque;
+}
 
 etag_list_result match_etag_list(std::string_view value, entity_tag const& current,
                                  etag_comparison comparison) noexcept {

@@ -17,16 +17,24 @@ unsigned framing_status(framing_error e) noexcept {
 
 std::string_view framing_message(framing_error e) noexcept {
     switch (e) {
-        case framing_error::none: return "no framing error";
-        case framing_error::obs_fold: return "obsolete line folding in a header field";
-        case framing_error::whitespace_before_colon: return "whitespace between a field name and its colon";
-        case framing_error::transfer_encoding_in_http10: return "Transfer-Encoding in an HTTP/1.0 request";
-        case framing_error::duplicate_content_length: return "more than one Content-Length";
+        case framing_error::none:
+            return "no framing error";
+        case framing_error::obs_fold:
+            return "obsolete line folding in a header field";
+        case framing_error::whitespace_before_colon:
+            return "whitespace between a field name and its colon";
+        case framing_error::transfer_encoding_in_http10:
+            return "Transfer-Encoding in an HTTP/1.0 request";
+        case framing_error::duplicate_content_length:
+            return "more than one Content-Length";
         case framing_error::content_length_with_transfer_encoding:
             return "both Content-Length and Transfer-Encoding";
-        case framing_error::chunked_not_last: return "the final transfer coding is not chunked";
-        case framing_error::chunked_twice: return "chunked applied more than once";
-        case framing_error::unknown_transfer_coding: return "unsupported transfer coding";
+        case framing_error::chunked_not_last:
+            return "the final transfer coding is not chunked";
+        case framing_error::chunked_twice:
+            return "chunked applied more than once";
+        case framing_error::unknown_transfer_coding:
+            return "unsupported transfer coding";
     }
     return "unknown framing error";
 }

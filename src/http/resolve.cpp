@@ -35,7 +35,7 @@ decoded_target decode_target(std::string_view target) {
     // Split the encoded path ourselves: Boost.URL's segment views hide a leading "/." (which it uses to
     // disambiguate paths starting with "//"), and every segment must be seen as received.
     std::string_view path(u.encoded_path().data(), u.encoded_path().size());
-    path.remove_prefix(1);  // origin-form paths start with '/'
+    path.remove_prefix(1);              // origin-form paths start with '/'
     out.trailing_slash = path.empty();  // "/" is the root directory itself
     while (!path.empty() || !out.trailing_slash) {
         auto const slash = path.find('/');
@@ -75,7 +75,9 @@ struct located {
     unique_fd fd;
 };
 
-bool same_file(struct stat const& a, struct stat const& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+bool same_file(struct stat const& a, struct stat const& b) {
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 // Opens the final component for reading when it is a regular file, checking it is still the object
 // that was examined (a rename in between is reported as EAGAIN).
@@ -209,8 +211,7 @@ located locate_walk(int root, std::vector<std::string> const& segs) {
             return r;
         }
         int const parent = cur();
-        return finish(std::move(fd),
-                      [&] { return ::openat(parent, comp.c_str(), read_flags | O_NOFOLLOW); });
+        return finish(std::move(fd), [&] { return ::openat(parent, comp.c_str(), read_flags | O_NOFOLLOW); });
     }
     // The path named a directory (possibly the root itself).
     unique_fd dir(::fcntl(cur(), F_DUPFD_CLOEXEC, 0));

@@ -85,19 +85,21 @@ file_response make_error_response(bhttp::status status, bhttp::request_header<> 
 }
 
 file_response make_framing_error_response(framing_error error, bhttp::request_header<> const& req) {
-    auto const status = framing_status(error) == 501 ? bhttp::status::not_implemented : bhttp::status::bad_request;
+    auto const status =
+        framing_status(error) == 501 ? bhttp::status::not_implemented : bhttp::status::bad_request;
     file_response res = make_error_response(status, req);
     res.keep_alive(false);
     return res;
 }
 
-file_response serve_file(document_root const& root, bhttp::request_header<> const& req, serve_options const& options) {
+file_response serve_file(document_root const& root, bhttp::request_header<> const& req,
+                         serve_options const& options) {
     boost::system::error_code ec;
     return serve_file(root, req, ec, options);
 }
 
-file_response serve_file(document_root const& root, bhttp::request_header<> const& req, boost::system::error_code& ec,
-                         serve_options const& options) {
+file_response serve_file(document_root const& root, bhttp::request_header<> const& req,
+                         boost::system::error_code& ec, serve_options const& options) {
     ec = {};
     bool const head = req.method() == bhttp::verb::head;
     if (req.method() != bhttp::verb::get && !head) {
@@ -138,7 +140,8 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     }
     std::uint64_t const size = static_cast<std::uint64_t>(st.st_size);
     std::int64_t const now = http_now();
-    std::int64_t const mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    std::int64_t const mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     std::int64_t const last_modified = std::min<std::int64_t>(st.st_mtim.tv_sec, now);
     std::string const etag = make_file_etag(static_cast<std::uint64_t>(st.st_ino), size, mtime_ns);
     representation_validators const validators{etag, last_modified};
@@ -171,7 +174,8 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     if (use_range && conditions.if_range) use_range = evaluate_if_range(*conditions.if_range, validators);
     if (use_range) {
         auto const value = req[bhttp::field::range];
-        range_result const ranges = parse_range(std::string_view(value.data(), value.size()), size, options.ranges);
+        range_result const ranges =
+            parse_range(std::string_view(value.data(), value.size()), size, options.ranges);
         std::string const size_text = std::to_string(size);
         if (ranges.status == range_status::unsatisfiable) {
             res.result(bhttp::status::range_not_satisfiable);

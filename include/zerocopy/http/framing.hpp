@@ -18,14 +18,15 @@ namespace zerocopy::http {
 */
 enum class framing_error {
     none,
-    obs_fold,                              ///< A field line continued by obs-fold (RFC 9112 5.2): 400.
-    whitespace_before_colon,               ///< Whitespace between field name and colon (RFC 9112 5.1): 400.
-    transfer_encoding_in_http10,           ///< Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1): 400.
-    duplicate_content_length,              ///< Content-Length more than once, even identical (RFC 9112 6.3): 400.
-    content_length_with_transfer_encoding, ///< Both Content-Length and Transfer-Encoding (RFC 9112 6.3): 400.
-    chunked_not_last,                      ///< Transfer-Encoding whose final coding is not chunked (6.3): 400.
-    chunked_twice,                         ///< chunked applied more than once (RFC 9112 7): 400.
-    unknown_transfer_coding,               ///< A transfer coding other than chunked (RFC 9112 6.1): 501.
+    obs_fold,                     ///< A field line continued by obs-fold (RFC 9112 5.2): 400.
+    whitespace_before_colon,      ///< Whitespace between field name and colon (RFC 9112 5.1): 400.
+    transfer_encoding_in_http10,  ///< Transfer-Encoding in an HTTP/1.0 request (RFC 9112 6.1): 400.
+    duplicate_content_length,     ///< Content-Length more than once, even identical (RFC 9112 6.3): 400.
+    content_length_with_transfer_encoding,  ///< Both Content-Length and Transfer-Encoding (RFC 9112 6.3):
+                                            ///< 400.
+    chunked_not_last,         ///< Transfer-Encoding whose final coding is not chunked (6.3): 400.
+    chunked_twice,            ///< chunked applied more than once (RFC 9112 7): 400.
+    unknown_transfer_coding,  ///< A transfer coding other than chunked (RFC 9112 6.1): 501.
 };
 
 /// The error category of @ref framing_error (error codes carry the enumerator's value).

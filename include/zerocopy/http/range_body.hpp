@@ -96,7 +96,9 @@ private:
     std::uint64_t size_ = 0;
 };
 
-inline std::uint64_t range_body::size(value_type const& body) noexcept { return body.size(); }
+inline std::uint64_t range_body::size(value_type const& body) noexcept {
+    return body.size();
+}
 
 /// The BodyWriter of @ref range_body: reads file ranges with pread (the file position is never used).
 class range_body::writer {
@@ -120,7 +122,8 @@ public:
             if (done_ < p.length) {
                 std::uint64_t const left = p.length - done_;
                 std::size_t const want = left < sizeof buf_ ? static_cast<std::size_t>(left) : sizeof buf_;
-                std::size_t const n = detail::read_file_at(body_.native_handle(), buf_, want, p.offset + done_, ec);
+                std::size_t const n =
+                    detail::read_file_at(body_.native_handle(), buf_, want, p.offset + done_, ec);
                 if (ec) return boost::none;
                 done_ += n;
                 return std::make_pair(boost::asio::const_buffer(buf_, n), true);

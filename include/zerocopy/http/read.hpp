@@ -41,17 +41,18 @@ namespace zerocopy::http {
     @par Per-Operation Cancellation
     The cancellation slot reaches the intermediate `async_read_some` and Beast's `async_read`.
 */
-template <class AsyncReadStream, class DynamicBuffer, class Body, class Allocator,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncReadStream::executor_type)>
-auto async_read_request(AsyncReadStream& stream, DynamicBuffer& buffer,
-                        boost::beast::http::parser<true, Body, Allocator>& parser,
-                        CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(
-                            typename AsyncReadStream::executor_type));
+template <
+    class AsyncReadStream, class DynamicBuffer, class Body, class Allocator,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncReadStream::executor_type)>
+auto async_read_request(
+    AsyncReadStream& stream, DynamicBuffer& buffer, boost::beast::http::parser<true, Body, Allocator>& parser,
+    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncReadStream::executor_type));
 
 /// Blocking twin of @ref async_read_request.
 template <class SyncReadStream, class DynamicBuffer, class Body, class Allocator>
 std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
-                         boost::beast::http::parser<true, Body, Allocator>& parser, boost::system::error_code& ec);
+                         boost::beast::http::parser<true, Body, Allocator>& parser,
+                         boost::system::error_code& ec);
 
 }  // namespace zerocopy::http
 

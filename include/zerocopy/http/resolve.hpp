@@ -13,11 +13,12 @@ namespace zerocopy::http {
 
 /// A request target split into decoded path segments (see @ref decode_target).
 struct decoded_target {
-    bool valid = false;                 ///< False: refuse the request with 400.
-    std::vector<std::string> segments;  ///< Percent-decoded once; never empty, ".", ".." or containing / \ NUL.
-    bool trailing_slash = false;        ///< The path ends with '/' (always true for "/").
-    std::string encoded_path;           ///< The path exactly as received (still percent-encoded).
-    std::string encoded_query;          ///< The query without '?', as received; empty if none.
+    bool valid = false;  ///< False: refuse the request with 400.
+    std::vector<std::string>
+        segments;                 ///< Percent-decoded once; never empty, ".", ".." or containing / \ NUL.
+    bool trailing_slash = false;  ///< The path ends with '/' (always true for "/").
+    std::string encoded_path;     ///< The path exactly as received (still percent-encoded).
+    std::string encoded_query;    ///< The query without '?', as received; empty if none.
     bool has_query = false;
 };
 
@@ -57,10 +58,10 @@ enum class resolve_status {
 
 struct resolved_target {
     resolve_status status = resolve_status::error;
-    unique_fd file;               ///< Open read-only (O_NONBLOCK, O_CLOEXEC) when `status == file`.
-    std::string relative_path;    ///< Decoded path under the root of what was opened (for Content-Type).
-    std::string location;         ///< For `redirect`: the target with '/' appended to its path.
-    boost::system::error_code ec; ///< The system error behind `forbidden`, `not_found` or `error`.
+    unique_fd file;                ///< Open read-only (O_NONBLOCK, O_CLOEXEC) when `status == file`.
+    std::string relative_path;     ///< Decoded path under the root of what was opened (for Content-Type).
+    std::string location;          ///< For `redirect`: the target with '/' appended to its path.
+    boost::system::error_code ec;  ///< The system error behind `forbidden`, `not_found` or `error`.
 };
 
 /** Resolve a request target to a regular file beneath a document root.

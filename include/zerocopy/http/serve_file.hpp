@@ -43,7 +43,8 @@ struct serve_options {
       304 (If-None-Match, If-Modified-Since) carrying Date, ETag and Cache-Control, no body.
     - Range (GET only, non-empty files only; If-Range decides whether it applies): one range → 206
       with Content-Range; several → 206 multipart/byteranges; unsatisfiable → 416 with
-      a Content-Range of `bytes` with an asterisk and the size; invalid, unsupported or abusive → ignored (200).
+      a Content-Range of `bytes` with an asterisk and the size; invalid, unsupported or abusive → ignored
+   (200).
     - HEAD: the same header as GET (Content-Length included), no body.
     - Every response copies the request's version and keep-alive. Error responses carry a short
       text/plain body.
@@ -63,13 +64,15 @@ request_conditions conditions_of(boost::beast::http::request_header<> const& req
 /** A short text/plain response with `status`, the request's version and keep-alive (HEAD: header
     only, with the Content-Length a GET would get).
 */
-file_response make_error_response(boost::beast::http::status status, boost::beast::http::request_header<> const& req);
+file_response make_error_response(boost::beast::http::status status,
+                                  boost::beast::http::request_header<> const& req);
 
 /** The response to a request whose framing failed @ref check_request_header_bytes or
     @ref check_request_framing: 400 (or 501), `Connection: close`. The caller writes it, then closes
     the connection.
 */
-file_response make_framing_error_response(framing_error error, boost::beast::http::request_header<> const& req);
+file_response make_framing_error_response(framing_error error,
+                                          boost::beast::http::request_header<> const& req);
 
 }  // namespace zerocopy::http
 

@@ -56,22 +56,26 @@ namespace zerocopy::http {
     of the response: close the connection.
     @li `cancellation_type::total` is not supported: writing the header is already a side effect.
 */
-template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
+template <
+    class AsyncWriteStream, bool isRequest, class Body, class Fields,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
-                 CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
+                 CompletionToken&& token
+                     BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
 /** As above, passing `options` to every `zerocopy::async_sendfile` of the body (for example
     `send_mode::buffered` to force the buffered path, or a smaller `max_chunk`). Ignored for bodies
     and chunked messages that Beast writes itself.
 */
-template <class AsyncWriteStream, bool isRequest, class Body, class Fields,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
+template <
+    class AsyncWriteStream, bool isRequest, class Body, class Fields,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                  sendfile_options const& options,
-                 CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
+                 CompletionToken&& token
+                     BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
 /** Write a complete HTTP message, blocking; the twin of @ref async_write (same rules, with
     `zerocopy::sendfile` for the file part).

@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        writer_kind const kind = (argc > 3 && std::string(argv[3]) == "beast") ? writer_kind::beast : writer_kind::zerocopy;
+        writer_kind const kind =
+            (argc > 3 && std::string(argv[3]) == "beast") ? writer_kind::beast : writer_kind::zerocopy;
         // Block the signals in every thread, then wait for them here.
         sigset_t set;
         sigemptyset(&set);

@@ -69,7 +69,8 @@ struct temp_dir {
     }
     void mkdir(std::string const& rel) const { ::mkdir((path + "/" + rel).c_str(), 0755); }
     void symlink(std::string const& target, std::string const& rel) const {
-        if (::symlink(target.c_str(), (path + "/" + rel).c_str()) != 0) throw std::runtime_error("symlink failed");
+        if (::symlink(target.c_str(), (path + "/" + rel).c_str()) != 0)
+            throw std::runtime_error("symlink failed");
     }
 };
 
@@ -89,7 +90,10 @@ class file_server {
 public:
     explicit file_server(std::string root, writer_kind kind = writer_kind::zerocopy,
                          zerocopy::http::serve_options options = {})
-        : root_(root), kind_(kind), options_(std::move(options)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        : root_(root),
+          kind_(kind),
+          options_(std::move(options)),
+          acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
         if (!root_.is_open()) throw std::runtime_error("cannot open document root");
         accept();
         thread_ = std::thread([this] { ioc_.run(); });
@@ -119,10 +123,9 @@ private:
         void read() {
             parser.emplace();
             parser->body_limit(1 << 20);
-            zerocopy::http::async_read_request(sock, buffer, *parser,
-                                               [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                                   self->on_read(ec);
-                                               });
+            zerocopy::http::async_read_request(
+                sock, buffer, *parser,
+                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
         }
         void on_read(beast::error_code ec) {
             if (zerocopy::http::framing_error_of(ec) != zerocopy::http::framing_error::none) {
@@ -173,7 +176,9 @@ private:
 /// A blocking keep-alive client.
 class client {
 public:
-    explicit client(unsigned short port) : sock_(ioc_) { sock_.connect({asio::ip::make_address("127.0.0.1"), port}); }
+    explicit client(unsigned short port) : sock_(ioc_) {
+        sock_.connect({asio::ip::make_address("127.0.0.1"), port});
+    }
 
     tcp::socket& socket() { return sock_; }
 
@@ -197,7 +202,8 @@ public:
     /// GET (or another method) with extra header lines (each ending in \r\n).
     bhttp::response<bhttp::string_body> get(std::string const& target, std::string const& extra = "",
                                             std::string const& method = "GET") {
-        return request(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n", method == "HEAD");
+        return request(method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n",
+                       method == "HEAD");
     }
 
     /// Reads until the server closes; true when it did (and nothing else came).

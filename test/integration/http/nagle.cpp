@@ -63,14 +63,16 @@ BOOST_AUTO_TEST_CASE(sequential_keep_alive_small_responses) {
     auto const ranges = timed([&] {
         for (int i = 0; i < rounds; ++i) {
             if (c.get("/4k.bin", "Range: bytes=0-99\r\n").result_int() != 206) BOOST_FAIL("bad 206");
-            if (c.get("/4k.bin", "Range: bytes=0-9,2000-2009\r\n").result_int() != 206) BOOST_FAIL("bad multipart");
+            if (c.get("/4k.bin", "Range: bytes=0-9,2000-2009\r\n").result_int() != 206)
+                BOOST_FAIL("bad multipart");
         }
     });
 
     BOOST_TEST(server.all_nagle());  // the server's sockets had TCP_NODELAY off too
     BOOST_TEST(!nodelay(c.socket()));
-    BOOST_TEST_MESSAGE("GET " << gets.count() << " s, HEAD " << heads.count() << " s, 304 " << not_modified.count()
-                              << " s, empty " << empties.count() << " s, ranges " << ranges.count() << " s");
+    BOOST_TEST_MESSAGE("GET " << gets.count() << " s, HEAD " << heads.count() << " s, 304 "
+                              << not_modified.count() << " s, empty " << empties.count() << " s, ranges "
+                              << ranges.count() << " s");
     BOOST_TEST(gets.count() < limit);
     BOOST_TEST(heads.count() < limit);
     BOOST_TEST(not_modified.count() < limit);

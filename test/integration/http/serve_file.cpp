@@ -53,7 +53,8 @@ std::set<std::string> field_names(bhttp::response<bhttp::string_body> const& r) 
 }
 
 // Splits a multipart/byteranges body into (Content-Range, data) parts.
-std::vector<std::pair<std::string, std::string>> parse_multipart(std::string const& body, std::string const& boundary) {
+std::vector<std::pair<std::string, std::string>> parse_multipart(std::string const& body,
+                                                                 std::string const& boundary) {
     std::vector<std::pair<std::string, std::string>> parts;
     std::string const delim = "--" + boundary;
     std::size_t pos = body.find(delim);
@@ -69,8 +70,8 @@ std::vector<std::pair<std::string, std::string>> parse_multipart(std::string con
         std::string const headers = body.substr(pos + 2, header_end - pos - 2);
         std::size_t const cr = headers.find("Content-Range: ");
         std::string range = headers.substr(cr + 15, headers.find("\r\n", cr) == std::string::npos
-                                                         ? std::string::npos
-                                                         : headers.find("\r\n", cr) - cr - 15);
+                                                        ? std::string::npos
+                                                        : headers.find("\r\n", cr) - cr - 15);
         std::size_t const next = body.find("\r\n" + delim, header_end + 4);
         BOOST_TEST_REQUIRE(next != std::string::npos);
         parts.emplace_back(range, body.substr(header_end + 4, next - header_end - 4));
@@ -98,7 +99,7 @@ BOOST_AUTO_TEST_CASE(get_and_head_headers) {
     BOOST_TEST(!zh::parse_entity_tag(field(r, bhttp::field::etag))->weak);
     BOOST_TEST(zh::parse_http_date(field(r, bhttp::field::date)).has_value());
     BOOST_TEST((field_names(r) == std::set<std::string>{"Date", "Last-Modified", "ETag", "Accept-Ranges",
-                                                         "Content-Type", "Content-Length"}));
+                                                        "Content-Type", "Content-Length"}));
     BOOST_TEST(r.keep_alive());
 
     auto h = c.get("/small.txt", "", "HEAD");
@@ -132,10 +133,10 @@ BOOST_AUTO_TEST_CASE(methods_and_errors) {
         char const* target;
         unsigned status;
     };
-    for (auto v : {vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404}, vec{"/../etc/passwd", 400},
-                   vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400}, vec{"/a%00b", 400},
-                   vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400}, vec{"/%252e%252e", 404},
-                   vec{"/link_out", 403}, vec{"/docs", 301}}) {
+    for (auto v : {vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404},
+                   vec{"/../etc/passwd", 400}, vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400},
+                   vec{"/a%00b", 400}, vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400},
+                   vec{"/%252e%252e", 404}, vec{"/link_out", 403}, vec{"/docs", 301}}) {
         BOOST_TEST_CONTEXT("target " << v.target) {
             auto r = c.get(v.target);
             BOOST_TEST(r.result_int() == v.status);
@@ -281,11 +282,13 @@ BOOST_AUTO_TEST_CASE(framing_defects_close_the_connection) {
         char const* request;
         unsigned status;
     };
-    for (auto v : {vec{"GET /small.txt HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400},
-                   vec{"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400},
-                   vec{"POST /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
-                   vec{"POST /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
-                   vec{"POST /small.txt HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400}}) {
+    for (auto v :
+         {vec{"GET /small.txt HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n", 400},
+          vec{"GET /small.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400},
+          vec{"POST /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
+          vec{"POST /small.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+              501},
+          vec{"POST /small.txt HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400}}) {
         BOOST_TEST_CONTEXT("request " << v.request) {
             client c(server.port());
             auto r = c.request(v.request);
@@ -340,13 +343,14 @@ BOOST_AUTO_TEST_CASE(zero_copy_and_beast_writer_agree) {
         }
         return t;
     };
-    for (char const* req : {"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                            "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=5-50000\r\n\r\n",
-                            "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=5-50,900-,-7\r\n\r\n",
-                            "HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                            "GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                            "GET /empty.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                            "GET /docs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}) {
+    for (char const* req :
+         {"GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=5-50000\r\n\r\n",
+          "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=5-50,900-,-7\r\n\r\n",
+          "HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          "GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          "GET /empty.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+          "GET /docs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}) {
         BOOST_TEST_CONTEXT("request " << req) {
             std::string const zr = raw_exchange(z.port(), req);
             std::string const br = raw_exchange(b.port(), req);
@@ -365,10 +369,12 @@ BOOST_AUTO_TEST_CASE(file_replaced_during_request_is_consistent) {
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/small.txt", 11};
     auto res = zh::serve_file(root, req);
     s.dir.write("small.txt.new", "replacement");
-    BOOST_TEST_REQUIRE(::rename((s.dir.path + "/small.txt.new").c_str(), (s.dir.path + "/small.txt").c_str()) == 0);
+    BOOST_TEST_REQUIRE(
+        ::rename((s.dir.path + "/small.txt.new").c_str(), (s.dir.path + "/small.txt").c_str()) == 0);
     BOOST_TEST(res.body().size() == s.small.size());
     std::string got(s.small.size(), '\0');
-    BOOST_TEST(::pread(res.body().native_handle(), got.data(), got.size(), 0) == static_cast<ssize_t>(got.size()));
+    BOOST_TEST(::pread(res.body().native_handle(), got.data(), got.size(), 0) ==
+               static_cast<ssize_t>(got.size()));
     BOOST_TEST((got == s.small));
 }
 

@@ -92,32 +92,33 @@ BOOST_AUTO_TEST_CASE(handler_runs_on_its_executor) {
 }
 
 BOOST_AUTO_TEST_CASE(terminal_and_partial_cancellation_with_a_stalled_reader) {
-  for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial}) {
-    temp_dir dir;
-    auto res = response_for(dir, 64 << 20);  // far more than the socket buffers hold
-    pair p;                                  // nobody reads p.b
-    asio::cancellation_signal signal;
-    beast::error_code result;
-    std::size_t sent = 0;
-    bool done = false;
-    zh::async_write(p.a, res, asio::bind_cancellation_slot(signal.slot(), [&](beast::error_code ec, std::size_t n) {
-                        result = ec;
-                        sent = n;
-                        done = true;
-                    }));
-    asio::steady_timer t(p.ioc, std::chrono::milliseconds(200));
-    t.async_wait([&](beast::error_code) { signal.emit(type); });
-    p.ioc.run_for(std::chrono::seconds(20));
-    BOOST_TEST_REQUIRE(done);
-    BOOST_TEST((result == asio::error::operation_aborted), result.message());
-    BOOST_TEST(sent > 0u);
-    BOOST_TEST(sent < res.body().size());
-    // The cork is released even on error.
-    int on = 1;
-    socklen_t len = sizeof on;
-    ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
-    BOOST_TEST(on == 0);
-  }
+    for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial}) {
+        temp_dir dir;
+        auto res = response_for(dir, 64 << 20);  // far more than the socket buffers hold
+        pair p;                                  // nobody reads p.b
+        asio::cancellation_signal signal;
+        beast::error_code result;
+        std::size_t sent = 0;
+        bool done = false;
+        zh::async_write(p.a, res,
+                        asio::bind_cancellation_slot(signal.slot(), [&](beast::error_code ec, std::size_t n) {
+                            result = ec;
+                            sent = n;
+                            done = true;
+                        }));
+        asio::steady_timer t(p.ioc, std::chrono::milliseconds(200));
+        t.async_wait([&](beast::error_code) { signal.emit(type); });
+        p.ioc.run_for(std::chrono::seconds(20));
+        BOOST_TEST_REQUIRE(done);
+        BOOST_TEST((result == asio::error::operation_aborted), result.message());
+        BOOST_TEST(sent > 0u);
+        BOOST_TEST(sent < res.body().size());
+        // The cork is released even on error.
+        int on = 1;
+        socklen_t len = sizeof on;
+        ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
+        BOOST_TEST(on == 0);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(beast_tcp_stream_and_timeout) {
@@ -207,7 +208,8 @@ BOOST_AUTO_TEST_CASE(read_request_over_several_segments_and_pipelined) {
     BOOST_TEST(done);
     BOOST_TEST(p2.get().target() == "/b");
     // A duplicate Content-Length through the blocking twin.
-    asio::write(p.a, asio::buffer(std::string("GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")));
+    asio::write(
+        p.a, asio::buffer(std::string("GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")));
     bhttp::request_parser<bhttp::string_body> p3;
     zh::read_request(p.b, buffer, p3, ec);
     BOOST_TEST((zh::framing_error_of(ec) == zh::framing_error::duplicate_content_length));

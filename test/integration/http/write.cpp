@@ -171,7 +171,8 @@ BOOST_AUTO_TEST_CASE(range_body_single_and_multipart_same_bytes_as_beast) {
             if (which == 3) BOOST_TEST(body == "hello text");
             if (which == 2) {
                 std::string const want =
-                    "--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 0-9/200000\r\n\r\n" +
+                    "--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes "
+                    "0-9/200000\r\n\r\n" +
                     content.substr(0, 10) +
                     "\r\n--THE_BOUNDARY\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes "
                     "100-20099/200000\r\n\r\n" +

@@ -20,7 +20,9 @@ constexpr auto failed = precondition_result::precondition_failed;
 
 BOOST_AUTO_TEST_SUITE(http_conditional)
 
-BOOST_AUTO_TEST_CASE(none) { BOOST_TEST((eval({}) == proceed)); }
+BOOST_AUTO_TEST_CASE(none) {
+    BOOST_TEST((eval({}) == proceed));
+}
 
 BOOST_AUTO_TEST_CASE(if_match) {
     request_conditions c;

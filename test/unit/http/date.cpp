@@ -6,8 +6,8 @@ using namespace zerocopy::http;
 
 BOOST_AUTO_TEST_SUITE(http_date)
 
-constexpr std::int64_t nov_1994 = 784111777;     // Sun, 06 Nov 1994 08:49:37 GMT
-constexpr std::int64_t now_2026 = 1795000000;    // Nov 2026
+constexpr std::int64_t nov_1994 = 784111777;   // Sun, 06 Nov 1994 08:49:37 GMT
+constexpr std::int64_t now_2026 = 1795000000;  // Nov 2026
 
 BOOST_AUTO_TEST_CASE(rfc9110_three_forms) {
     BOOST_TEST(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", now_2026).value_or(-1) == nov_1994);
@@ -47,15 +47,30 @@ BOOST_AUTO_TEST_CASE(rfc850_two_digit_years) {
 }
 
 BOOST_AUTO_TEST_CASE(invalid) {
-    for (std::string_view v : {
-             "", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC", "sun, 06 Nov 1994 08:49:37 GMT",
-             "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT", "Sun,  06 Nov 1994 08:49:37 GMT",
-             "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 29 Feb 1900 08:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
-             "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 1994 08:49:61 GMT",
-             "Sun, 06 Nov 94 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMTx", "Xyz, 06 Nov 1994 08:49:37 GMT",
-             "Sunday, 06-Nov-1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994", "Sun Nov  6 08:49:37 94",
-             "Sun Nov 06 08:49:37 1994 x", "1994-11-06T08:49:37Z", "784111777", "Sun, 06 Nov 1994 08:49:3",
-             "Sun, 06 Nov 1994 08:49:37 GMT, Sun, 06 Nov 1994 08:49:37 GMT"}) {
+    for (std::string_view v : {"",
+                               "Sun, 06 Nov 1994 08:49:37",
+                               "Sun, 06 Nov 1994 08:49:37 UTC",
+                               "sun, 06 Nov 1994 08:49:37 GMT",
+                               "Sun, 6 Nov 1994 08:49:37 GMT",
+                               "Sun, 06 nov 1994 08:49:37 GMT",
+                               "Sun,  06 Nov 1994 08:49:37 GMT",
+                               "Sun, 31 Feb 1994 08:49:37 GMT",
+                               "Sun, 29 Feb 1900 08:49:37 GMT",
+                               "Sun, 00 Nov 1994 08:49:37 GMT",
+                               "Sun, 06 Nov 1994 24:00:00 GMT",
+                               "Sun, 06 Nov 1994 08:60:00 GMT",
+                               "Sun, 06 Nov 1994 08:49:61 GMT",
+                               "Sun, 06 Nov 94 08:49:37 GMT",
+                               "Sun, 06 Nov 1994 08:49:37 GMTx",
+                               "Xyz, 06 Nov 1994 08:49:37 GMT",
+                               "Sunday, 06-Nov-1994 08:49:37 GMT",
+                               "Sun Nov 6 08:49:37 1994",
+                               "Sun Nov  6 08:49:37 94",
+                               "Sun Nov 06 08:49:37 1994 x",
+                               "1994-11-06T08:49:37Z",
+                               "784111777",
+                               "Sun, 06 Nov 1994 08:49:3",
+                               "Sun, 06 Nov 1994 08:49:37 GMT, Sun, 06 Nov 1994 08:49:37 GMT"}) {
         BOOST_TEST_INFO("value: " << v);
         BOOST_TEST(!parse_http_date(v, now_2026).has_value());
     }

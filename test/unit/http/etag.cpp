@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_CASE(parse) {
     BOOST_TEST(parse_entity_tag("\"a,b\"").has_value());
     BOOST_TEST(parse_entity_tag("\"\xc3\xa9\"").has_value());  // obs-text
     for (std::string_view v : {"", "xyzzy", "\"xyzzy", "xyzzy\"", "w/\"x\"", "W/x", "W/", "\"a\"b", "\"a b\"",
-                               "\"a\"\"b\"", "*", "W/ \"x\"", "\"a\"," }) {
+                               "\"a\"\"b\"", "*", "W/ \"x\"", "\"a\","}) {
         BOOST_TEST_INFO("value: " << v);
         BOOST_TEST(!parse_entity_tag(v).has_value());
     }

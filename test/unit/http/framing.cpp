@@ -8,7 +8,9 @@
 using namespace zerocopy::http;
 
 namespace {
-framing_error raw(std::string_view s) { return check_request_header_bytes(s); }
+framing_error raw(std::string_view s) {
+    return check_request_header_bytes(s);
+}
 
 // Parses with Beast and runs the parsed-header check; `parsed_ok` false when Beast itself refuses.
 framing_error parsed(std::string_view s, bool& parsed_ok) {
@@ -50,12 +52,13 @@ BOOST_AUTO_TEST_CASE(defects) {
         {"GET / HTTP/1.1\r\n Host: a\r\n\r\n", framing_error::obs_fold, 400},
         {"GET / HTTP/1.1\r\nHost : a\r\n\r\n", framing_error::whitespace_before_colon, 400},
         {"GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", framing_error::whitespace_before_colon, 400},
-        {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", framing_error::transfer_encoding_in_http10, 400},
-        {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", framing_error::duplicate_content_length,
+        {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", framing_error::transfer_encoding_in_http10,
          400},
+        {"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+         framing_error::duplicate_content_length, 400},
         {"POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n", framing_error::duplicate_content_length, 400},
-        {"POST / HTTP/1.1\r\ncontent-length: 5\r\nCONTENT-LENGTH: 6\r\n\r\n", framing_error::duplicate_content_length,
-         400},
+        {"POST / HTTP/1.1\r\ncontent-length: 5\r\nCONTENT-LENGTH: 6\r\n\r\n",
+         framing_error::duplicate_content_length, 400},
         {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\n",
          framing_error::content_length_with_transfer_encoding, 400},
         {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", framing_error::chunked_not_last, 400},
@@ -63,7 +66,8 @@ BOOST_AUTO_TEST_CASE(defects) {
         {"POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n", framing_error::chunked_not_last, 400},
         {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
          framing_error::chunked_twice, 400},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", framing_error::unknown_transfer_coding, 501},
+        {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+         framing_error::unknown_transfer_coding, 501},
         {"POST / HTTP/1.1\r\nTransfer-Encoding: foo\r\nTransfer-Encoding: chunked\r\n\r\n",
          framing_error::unknown_transfer_coding, 501},
     };

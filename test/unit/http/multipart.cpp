@@ -13,7 +13,8 @@ BOOST_AUTO_TEST_CASE(layout_bytes) {
     BOOST_TEST(l.boundary == "BOUND");
     BOOST_TEST(l.content_type() == "multipart/byteranges; boundary=BOUND");
     BOOST_TEST_REQUIRE(l.pieces.size() == 3u);
-    BOOST_TEST(l.pieces[0].prefix == "--BOUND\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/20\r\n\r\n");
+    BOOST_TEST(l.pieces[0].prefix ==
+               "--BOUND\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-4/20\r\n\r\n");
     BOOST_TEST(l.pieces[0].offset == 0u);
     BOOST_TEST(l.pieces[0].length == 5u);
     BOOST_TEST(l.pieces[1].prefix ==
@@ -41,7 +42,8 @@ BOOST_AUTO_TEST_CASE(no_part_type_and_large_offsets) {
     std::uint64_t const big = 5ull << 30;
     auto const l = make_multipart_layout({{1, 1}, {big - 2, 2}}, big, "", "B");
     BOOST_TEST(l.pieces[0].prefix == "--B\r\nContent-Range: bytes 1-1/5368709120\r\n\r\n");
-    BOOST_TEST(l.pieces[1].prefix == "\r\n--B\r\nContent-Range: bytes 5368709118-5368709119/5368709120\r\n\r\n");
+    BOOST_TEST(l.pieces[1].prefix ==
+               "\r\n--B\r\nContent-Range: bytes 5368709118-5368709119/5368709120\r\n\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(boundaries) {

@@ -13,13 +13,54 @@ namespace {
 // Strings made of fragments that matter to the grammars, mixed with random bytes.
 std::string random_input(std::mt19937_64& rng) {
     static char const* const pieces[] = {
-        "bytes", "=", "-", ",", " ", "\t", "0", "1", "9", "99999999999999999999", "W/", "\"", "*", "/", "%", "%2e",
-        "%2f", "%5c", "%00", "%25", "..", ".", "?", "#", "\\", "GMT", "Sun, ", "Sunday, ", "Nov", "-94 ", " 1994",
-        "06", ":", "\r\n", "\n", " ", "Content-Length: 5", "Transfer-Encoding: chunked", "HTTP/1.0", "HTTP/1.1",
-        "GET / ", "x", "a", "\xff", "\x80",
+        "bytes",
+        "=",
+        "-",
+        ",",
+        " ",
+        "\t",
+        "0",
+        "1",
+        "9",
+        "99999999999999999999",
+        "W/",
+        "\"",
+        "*",
+        "/",
+        "%",
+        "%2e",
+        "%2f",
+        "%5c",
+        "%00",
+        "%25",
+        "..",
+        ".",
+        "?",
+        "#",
+        "\\",
+        "GMT",
+        "Sun, ",
+        "Sunday, ",
+        "Nov",
+        "-94 ",
+        " 1994",
+        "06",
+        ":",
+        "\r\n",
+        "\n",
+        " ",
+        "Content-Length: 5",
+        "Transfer-Encoding: chunked",
+        "HTTP/1.0",
+        "HTTP/1.1",
+        "GET / ",
+        "x",
+        "a",
+        "\xff",
+        "\x80",
     };
-    std::uniform_int_distribution<int> count(0, 12), pick(0, sizeof pieces / sizeof *pieces - 1), byte(0, 255),
-        coin(0, 3);
+    std::uniform_int_distribution<int> count(0, 12), pick(0, sizeof pieces / sizeof *pieces - 1),
+        byte(0, 255), coin(0, 3);
     std::string s;
     for (int i = count(rng); i > 0; --i) {
         if (coin(rng) == 0)
@@ -91,7 +132,8 @@ BOOST_AUTO_TEST_CASE(invariants_hold) {
         }
 
         auto const f = check_request_header_bytes(in);
-        BOOST_TEST_REQUIRE((framing_status(f) == 0u || framing_status(f) == 400u || framing_status(f) == 501u));
+        BOOST_TEST_REQUIRE(
+            (framing_status(f) == 0u || framing_status(f) == 400u || framing_status(f) == 501u));
         (void)mime_type(in);
     }
 }

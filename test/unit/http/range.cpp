@@ -16,7 +16,9 @@ std::vector<byte_range> ok(std::string_view v, std::uint64_t size, range_limits 
 range_status status(std::string_view v, std::uint64_t size, range_limits lim = {}) {
     return parse_range(v, size, lim).status;
 }
-bool same(std::vector<byte_range> const& a, std::vector<byte_range> const& b) { return a == b; }
+bool same(std::vector<byte_range> const& a, std::vector<byte_range> const& b) {
+    return a == b;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(http_range)
@@ -63,10 +65,32 @@ BOOST_AUTO_TEST_CASE(unsatisfiable) {
 }
 
 BOOST_AUTO_TEST_CASE(invalid) {
-    for (std::string_view v : std::initializer_list<std::string_view>{"", "bytes", "bytes=", "bytes=,", "bytes= , ", "bytes=-", "bytes=a-b", "bytes=1-a", "bytes=5-4",
-          "bytes=1-2-3", "bytes=--1", "bytes=1", "bytes=+1-2", "bytes=1 -2", "bytes=1- 2", "bytes=0x10-",
-          "bytes=1-2;x", "=1-2", "by tes=1-2", "bytes==1-2", "bytes=1-2,5-4", "bytes=-1-2", "bytes=1-2 3",
-          std::string_view("bytes=1-\0", 9), "bytes=\xff-1", "bytes 1-2"}) {
+    for (std::string_view v : std::initializer_list<std::string_view>{"",
+                                                                      "bytes",
+                                                                      "bytes=",
+                                                                      "bytes=,",
+                                                                      "bytes= , ",
+                                                                      "bytes=-",
+                                                                      "bytes=a-b",
+                                                                      "bytes=1-a",
+                                                                      "bytes=5-4",
+                                                                      "bytes=1-2-3",
+                                                                      "bytes=--1",
+                                                                      "bytes=1",
+                                                                      "bytes=+1-2",
+                                                                      "bytes=1 -2",
+                                                                      "bytes=1- 2",
+                                                                      "bytes=0x10-",
+                                                                      "bytes=1-2;x",
+                                                                      "=1-2",
+                                                                      "by tes=1-2",
+                                                                      "bytes==1-2",
+                                                                      "bytes=1-2,5-4",
+                                                                      "bytes=-1-2",
+                                                                      "bytes=1-2 3",
+                                                                      std::string_view("bytes=1-\0", 9),
+                                                                      "bytes=\xff-1",
+                                                                      "bytes 1-2"}) {
         BOOST_TEST_INFO("value: " << v);
         BOOST_TEST((status(v, 100) == range_status::invalid));
     }

@@ -50,6 +50,10 @@ std::string serialize_body(bhttp::response<range_body>& res, boost::system::erro
 
 }  // namespace
 
+// range_body is a regular Beast Body: sized, with a writer.
+static_assert(bhttp::is_body<range_body>::value);
+static_assert(bhttp::is_body_writer<range_body>::value);
+
 BOOST_AUTO_TEST_SUITE(http_range_body)
 
 BOOST_AUTO_TEST_CASE(whole_range_multipart_text_empty) {

@@ -195,9 +195,15 @@ BOOST_AUTO_TEST_CASE(decode) {
     BOOST_TEST(d.trailing_slash);
 }
 
-BOOST_AUTO_TEST_CASE(vectors_openat2) { run_vectors(resolver_kind::openat2); }
-BOOST_AUTO_TEST_CASE(vectors_walk) { run_vectors(resolver_kind::walk); }
-BOOST_AUTO_TEST_CASE(vectors_automatic) { run_vectors(resolver_kind::automatic); }
+BOOST_AUTO_TEST_CASE(vectors_openat2) {
+    run_vectors(resolver_kind::openat2);
+}
+BOOST_AUTO_TEST_CASE(vectors_walk) {
+    run_vectors(resolver_kind::walk);
+}
+BOOST_AUTO_TEST_CASE(vectors_automatic) {
+    run_vectors(resolver_kind::automatic);
+}
 
 BOOST_AUTO_TEST_CASE(index_option) {
     tree t;

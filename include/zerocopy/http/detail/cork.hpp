@@ -49,8 +49,7 @@ template <class Stream>
 class cork_guard {
 public:
     cork_guard() = default;
-    cork_guard(cork_guard&& other) noexcept
-        : stream_(std::exchange(other.stream_, nullptr)) {}
+    cork_guard(cork_guard&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
     cork_guard& operator=(cork_guard&&) = delete;
     ~cork_guard() { release(); }
 

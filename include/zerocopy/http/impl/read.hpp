@@ -156,13 +156,14 @@ template <class AsyncReadStream, class DynamicBuffer, class Body, class Allocato
 auto async_read_request(AsyncReadStream& stream, DynamicBuffer& buffer,
                         boost::beast::http::parser<true, Body, Allocator>& parser, CompletionToken&& token) {
     return boost::asio::async_compose<CompletionToken, void(boost::system::error_code, std::size_t)>(
-        detail::read_request_op<AsyncReadStream, DynamicBuffer, Body, Allocator>(stream, buffer, parser), token,
-        stream);
+        detail::read_request_op<AsyncReadStream, DynamicBuffer, Body, Allocator>(stream, buffer, parser),
+        token, stream);
 }
 
 template <class SyncReadStream, class DynamicBuffer, class Body, class Allocator>
 std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
-                         boost::beast::http::parser<true, Body, Allocator>& parser, boost::system::error_code& ec) {
+                         boost::beast::http::parser<true, Body, Allocator>& parser,
+                         boost::system::error_code& ec) {
     ec = {};
     detail::header_scanner scanner;
     scanner.append(buffer.data());

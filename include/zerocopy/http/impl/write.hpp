@@ -68,7 +68,8 @@ std::uint64_t body_bytes(Value const& v) {
 
 // Serializes the header with Beast and collects its buffers (valid while the serializer lives).
 template <class Serializer>
-void header_buffers(Serializer& sr, std::vector<boost::asio::const_buffer>& out, boost::system::error_code& ec) {
+void header_buffers(Serializer& sr, std::vector<boost::asio::const_buffer>& out,
+                    boost::system::error_code& ec) {
     sr.split(true);
     sr.next(ec, [&](boost::system::error_code&, auto const& buffers) {
         for (auto b : boost::beast::buffers_range_ref(buffers)) out.push_back(b);
@@ -142,8 +143,8 @@ public:
             if (step_ == step::header && !p.prefix.empty()) {
                 step_ = step::prefix;
                 BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return boost::asio::async_write(stream_, boost::asio::buffer(p.prefix.data(), p.prefix.size()),
-                                                std::move(self));
+                return boost::asio::async_write(
+                    stream_, boost::asio::buffer(p.prefix.data(), p.prefix.size()), std::move(self));
             }
             if (step_ != step::file && p.length != 0) {
                 step_ = step::file;
@@ -212,7 +213,8 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
         for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
             detail::piece_view const p = traits::piece(msg.body(), i);
             if (!p.prefix.empty())
-                bytes += boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
+                bytes +=
+                    boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
             if (!ec && p.length != 0)
                 bytes += static_cast<std::size_t>(
                     zerocopy::sendfile(stream, traits::handle(msg.body()), p.offset, p.length, options, ec));
