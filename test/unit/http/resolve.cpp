@@ -7,7 +7,15 @@
 #include <string>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 using namespace zerocopy::http;
 
@@ -151,6 +159,23 @@ vector_t const vectors[] = {
     {"/link_file_slash", resolve_status::not_found, ""},
 };
 
+// Runs the vectors, returning the number of mismatches (usable in a forked child, without Boost.Test).
+int count_mismatches(std::string const& root_path, resolver_kind kind) {
+    document_root root(root_path);
+    if (!root.is_open()) return 1000;
+    resolve_options opts;
+    opts.resolver = kind;
+    int bad = 0;
+    for (auto const& v : vectors) {
+        auto r = resolve_target(root.native_handle(), v.target, opts);
+        if (r.status != v.status)
+            ++bad;
+        else if (v.status == resolve_status::file && read_all(r.file.get()) != v.content_or_location)
+            ++bad;
+    }
+    return bad;
+}
+
 void run_vectors(resolver_kind kind) {
     tree t;
     document_root root(t.root);
@@ -204,6 +229,43 @@ BOOST_AUTO_TEST_CASE(vectors_walk) {
 BOOST_AUTO_TEST_CASE(vectors_automatic) {
     run_vectors(resolver_kind::automatic);
 }
+
+#if defined(__linux__) && defined(SYS_openat2) && defined(__x86_64__)
+BOOST_AUTO_TEST_CASE(automatic_falls_back_when_the_kernel_lacks_openat2) {
+    // In a forked child, a seccomp filter makes openat2 fail with ENOSYS (an older kernel): the
+    // automatic resolver must fall back to the walk and still pass every vector; forcing openat2
+    // must report the missing syscall instead.
+    tree t;
+    pid_t const pid = ::fork();
+    BOOST_TEST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        struct sock_filter filter[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = {static_cast<unsigned short>(sizeof filter / sizeof *filter), filter};
+        if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+            ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+            ::_exit(100);
+        document_root root(t.root);
+        resolve_options forced;
+        forced.resolver = resolver_kind::openat2;
+        auto const r = resolve_target(root.native_handle(), "/a.txt", forced);
+        if (r.status != resolve_status::error || r.ec != boost::system::errc::function_not_supported)
+            ::_exit(101);
+        ::_exit(count_mismatches(t.root, resolver_kind::automatic) == 0 ? 0 : 102);
+    }
+    int status = 0;
+    BOOST_TEST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST_REQUIRE(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(index_option) {
     tree t;
