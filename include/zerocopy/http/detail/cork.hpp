@@ -44,14 +44,18 @@ int tcp_handle(Stream& s) noexcept {
 }
 
 // Corks a stream's TCP socket for the lifetime of a response; uncorks (re-reading the socket, which
-// may have been closed meanwhile) on release() or destruction.
+// may have been closed meanwhile) on release(). The destructor releases too, unless the guard belongs
+// to an asynchronous operation: one destroyed without completing (its io_context torn down) may
+// outlive the stream, which must not be touched then.
 template <class Stream>
 class cork_guard {
 public:
-    cork_guard() = default;
-    cork_guard(cork_guard&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
-    cork_guard& operator=(cork_guard&&) = delete;
-    ~cork_guard() { release(); }
+    explicit cork_guard(bool release_on_destroy) noexcept : release_on_destroy_(release_on_destroy) {}
+    cork_guard(cork_guard const&) = delete;
+    cork_guard& operator=(cork_guard const&) = delete;
+    ~cork_guard() {
+        if (release_on_destroy_) release();
+    }
 
     void engage(Stream& s) noexcept {
         int const fd = tcp_handle(s);
@@ -66,6 +70,7 @@ public:
 
 private:
     Stream* stream_ = nullptr;
+    bool release_on_destroy_;
 };
 
 }  // namespace zerocopy::http::detail

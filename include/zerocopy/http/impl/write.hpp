@@ -85,7 +85,7 @@ class write_op {
         explicit state(message_type& m) : sr(m) {}
         boost::beast::http::serializer<isRequest, Body, Fields> sr;
         std::vector<boost::asio::const_buffer> header;
-        cork_guard<Stream> cork;
+        cork_guard<Stream> cork{false};  // released in finish()
     };
 
     enum class step { start, beast_fallback, header, prefix, file, early_error };
@@ -207,7 +207,7 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
         std::vector<boost::asio::const_buffer> header;
         detail::header_buffers(sr, header, ec);
         if (ec) return 0;
-        detail::cork_guard<SyncWriteStream> cork;
+        detail::cork_guard<SyncWriteStream> cork(true);
         if (detail::body_bytes<traits>(msg.body()) != 0) cork.engage(stream);
         std::size_t bytes = boost::asio::write(stream, header, ec);
         for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
