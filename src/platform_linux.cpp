@@ -1,9 +1,9 @@
 //
 // Linux part of the platform seam: zero-copy through sendfile(2).
 //
-// Other platforms compile this file to the honest answer "no native primitive": the operation
-// then takes the buffered path. A FreeBSD/macOS sendfile(2) (with sf_hdtr) or Windows
-// TransmitFile backend slots in beside this file with the same two functions.
+// Other POSIX platforms compile this file to the honest answer "no native primitive": the
+// operation then takes the buffered path. Windows has its own backend (src/platform_win32.cpp,
+// TransmitFile); a FreeBSD/macOS sendfile(2) (with sf_hdtr) backend slots in the same way.
 //
 #include <zerocopy/detail/platform.hpp>
 
@@ -50,7 +50,7 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
 }  // namespace detail
 }  // namespace zerocopy
 
-#else
+#elif !defined(_WIN32)
 
 #include <boost/system/errc.hpp>
 

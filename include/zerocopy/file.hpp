@@ -12,6 +12,9 @@
 #include <stdio.h>  // fileno (POSIX)
 #include <type_traits>
 #include <utility>
+#if defined(_WIN32)
+#include <io.h>  // _get_osfhandle
+#endif
 
 namespace zerocopy {
 
@@ -44,16 +47,19 @@ auto native_file_handle_of(File& file) -> std::enable_if_t<
     return file.native_handle();
 }
 
-#if !defined(_WIN32)
 /// Overload for objects holding a `FILE*`, such as `boost::beast::file_stdio`.
 template <class File>
 auto native_file_handle_of(File& file)
     -> std::enable_if_t<std::is_same_v<std::decay_t<decltype(file.native_handle())>, std::FILE*>,
                         native_file_handle> {
     std::FILE* f = file.native_handle();
+#if defined(_WIN32)
+    // The CRT's descriptor maps to the HANDLE it wraps (INVALID_HANDLE_VALUE when closed).
+    return f ? reinterpret_cast<native_file_handle>(::_get_osfhandle(::_fileno(f))) : nullptr;
+#else
     return f ? ::fileno(f) : -1;
-}
 #endif
+}
 
 namespace detail {
 template <class File, class = void>

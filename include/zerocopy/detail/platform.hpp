@@ -58,6 +58,40 @@ ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const
 /// Blocks until `out` is writable or in error (poll). For the blocking twin.
 ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) noexcept;
 
+#if defined(_WIN32)
+// Windows: TransmitFile is asynchronous, completed through the I/O completion port. The
+// asynchronous driver starts it on an OVERLAPPED of asio::windows::overlapped_ptr and feeds
+// the completion to sendfile_fsm::on_native; native_send above is the blocking twin's form
+// (it waits on an event, without a completion packet).
+
+/// Most bytes one TransmitFile call may be asked for.
+inline constexpr std::size_t transmit_file_max = 2147483646;
+
+/// Starts one TransmitFile of up to `count` bytes of `file` at `offset` to the socket `out`,
+/// on `overlapped` (an OVERLAPPED* whose completion goes to the socket's completion port).
+/// Returns no error when the completion will arrive; otherwise the error (nothing started).
+ZEROCOPY_DECL boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
+                                                          std::uint64_t offset, std::size_t count,
+                                                          void* overlapped) noexcept;
+
+/// Translates a TransmitFile completion's error as Asio does for its own socket operations
+/// (ERROR_NETNAME_DELETED is connection_reset, ERROR_PORT_UNREACHABLE connection_refused).
+ZEROCOPY_DECL boost::system::error_code native_send_error(boost::system::error_code ec) noexcept;
+
+/// Asks the system to cancel the TransmitFile started on `overlapped` (CancelIoEx); it then
+/// completes with operation_aborted and the bytes it had sent.
+ZEROCOPY_DECL void cancel_native_send(native_stream_handle out, void* overlapped) noexcept;
+
+/// Takes one of this process's TransmitFile slots, for one call. Client editions of Windows
+/// run two TransmitFile calls at a time system-wide and queue the others behind them (a slow
+/// reader then stalls every other transfer); with `refuse_when_busy`, on a client edition,
+/// returns false instead of a third slot. Server editions have no limit: always true.
+ZEROCOPY_DECL bool acquire_native_send_slot(bool refuse_when_busy) noexcept;
+
+/// Gives back a slot taken by acquire_native_send_slot.
+ZEROCOPY_DECL void release_native_send_slot() noexcept;
+#endif
+
 }  // namespace detail
 }  // namespace zerocopy
 

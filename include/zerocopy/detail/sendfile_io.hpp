@@ -65,9 +65,9 @@ public:
         }
     }
 
-private:
     // Checks the stream is open, and puts its descriptor in non-blocking mode once (as Asio's
-    // own asynchronous operations do). False with `ec` set if the stream is closed.
+    // own asynchronous operations do). False with `ec` set if the stream is closed. (Windows:
+    // TransmitFile is overlapped, the socket's mode is left as it is.)
     bool prepare_handle(boost::system::error_code& ec) {
         if constexpr (traits::kind == stream_kind::generic) {
             ec = boost::asio::error::operation_not_supported;
@@ -78,14 +78,18 @@ private:
                 ec = boost::asio::error::bad_descriptor;
                 return false;
             }
+#if !defined(_WIN32)
             if (!non_blocking_) {
                 s.native_non_blocking(true, ec);
                 if (ec) return false;
                 non_blocking_ = true;
             }
+#endif
             return true;
         }
     }
+
+private:
 
     Stream& stream_;
     native_file_handle file_;

@@ -47,6 +47,10 @@ struct stream_traits<boost::asio::posix::basic_stream_descriptor<Executor>> {
 
 // A stream with its own timer around a stream socket, recognised by its shape so that this
 // header needs no Beast include: beast::basic_stream has socket() and expires_never().
+// Not on Windows: TransmitFile cannot wait under Beast's timer (Beast 1.81 exposes neither
+// the expiry nor a way to cancel on it), so there beast::basic_stream is a generic stream
+// and takes the buffered path through its own async_write_some, timer included.
+#if !defined(_WIN32)
 template <class T, class = void>
 struct is_stream_socket : std::false_type {};
 template <class Protocol, class Executor>
@@ -61,6 +65,7 @@ struct stream_traits<
     static constexpr auto wait_write = boost::asio::socket_base::wait_write;
     static socket_type& lowest(Stream& s) noexcept { return s.socket(); }
 };
+#endif
 
 }  // namespace detail
 }  // namespace zerocopy

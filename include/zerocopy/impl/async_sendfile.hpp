@@ -16,6 +16,10 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#if defined(_WIN32)
+#include <boost/asio/windows/overlapped_ptr.hpp>
+#include <boost/system/errc.hpp>
+#endif
 
 #include <memory>
 #include <utility>
@@ -55,6 +59,37 @@ private:
     std::size_t size_ = 0;
 };
 
+#if defined(_WIN32)
+// One TransmitFile in flight, owned by the operation: its slot is given back if the operation
+// is destroyed before the completion arrives (its io_context shut down).
+class native_send_slot {
+public:
+    native_send_slot() = default;
+    native_send_slot(native_send_slot&& other) noexcept : held_(std::exchange(other.held_, false)) {}
+    native_send_slot& operator=(native_send_slot&&) = delete;
+    ~native_send_slot() { release(); }
+    bool acquire(bool refuse_when_busy) noexcept { return held_ = acquire_native_send_slot(refuse_when_busy); }
+    void release() noexcept {
+        if (std::exchange(held_, false)) release_native_send_slot();
+    }
+
+private:
+    bool held_ = false;
+};
+
+// Per-operation cancellation of a pending TransmitFile: CancelIoEx on its OVERLAPPED. Not for
+// `total`: a TransmitFile under way may have put bytes on the wire that are not counted yet.
+struct native_send_cancellation {
+    native_stream_handle socket;
+    void* overlapped;
+    void operator()(boost::asio::cancellation_type_t type) const noexcept {
+        if ((type & (boost::asio::cancellation_type::terminal | boost::asio::cancellation_type::partial)) !=
+            boost::asio::cancellation_type::none)
+            cancel_native_send(socket, overlapped);
+    }
+};
+#endif
+
 template <class AsyncWriteStream, class Allocator>
 class async_sendfile_op {
 public:
@@ -63,7 +98,13 @@ public:
         : io_(stream, file),
           fsm_(offset, count, options, stream_traits<AsyncWriteStream>::kind, has_native_send()),
           buffer_(alloc),
-          file_(file) {}
+          file_(file)
+#if defined(_WIN32)
+          ,
+          mode_(options.mode)
+#endif
+    {
+    }
 
     // Start, and resume after a post (a fairness yield, or the deferral of an early completion).
     template <class Self>
@@ -86,9 +127,31 @@ public:
         run(self, fsm_.on_wait(ec));
     }
 
-    // Resume after a write of the buffer (whole, or one piece through the stream's write_some).
+    // Resume after a write of the buffer (whole, or one piece through the stream's write_some),
+    // or (Windows) after a TransmitFile.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec, std::size_t n) {
+#if defined(_WIN32)
+        if (pending_ == fsm_action::send_native) {
+            native_slot_.release();
+            ec = native_send_error(ec);
+            // A partial count and an error: the bytes first, then the error as the next
+            // attempt's (what sendfile(2) reports on Linux).
+            fsm_action a = fsm_.on_native(n > 0 ? boost::system::error_code() : ec, n);
+            if (n > 0 && ec && a.kind != fsm_action::done) a = fsm_.on_native(ec, 0);
+            if (n > 0 && !partial_only_) {
+                // Bytes went out: a `total` request that arrived meanwhile no longer applies
+                // (the cancellation handler ignored it); terminal and partial still do.
+                bool const stop = (self.cancelled() & (boost::asio::cancellation_type::terminal |
+                                                       boost::asio::cancellation_type::partial)) !=
+                                  boost::asio::cancellation_type::none;
+                partial_only_ = true;
+                self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
+                if (stop && a.kind != fsm_action::done) a = fsm_.on_cancel();
+            }
+            return run(self, a);
+        }
+#endif
         run(self, fsm_.on_write(ec, n));
     }
 
@@ -104,6 +167,23 @@ private:
                 partial_only_ = true;
                 self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
             }
+#if defined(_WIN32)
+            if (a.kind == fsm_action::send_native) {
+                boost::system::error_code ec;
+                if (!io_.prepare_handle(ec)) {
+                    a = fsm_.on_native(ec, 0);
+                    continue;
+                }
+                if (!native_slot_.acquire(mode_ == send_mode::automatic)) {
+                    // Client Windows would queue this call behind two others: a refusal,
+                    // which the machine answers with the buffered path (automatic mode only).
+                    a = fsm_.on_native(boost::system::errc::make_error_code(boost::system::errc::not_supported), 0);
+                    continue;
+                }
+                pending_ = a.kind;
+                return send_native(self, a);
+            }
+#endif
             if (io_.is_synchronous(a)) {
                 unsigned char* const buf = a.kind == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
                 a = io_.step(fsm_, a, buf);
@@ -153,6 +233,32 @@ private:
         }
     }
 
+#if defined(_WIN32)
+    // TransmitFile through the completion port: the completion comes back to operator()(self,
+    // ec, n). Everything needed is copied before `self` (and this object with it) is moved.
+    template <class Self>
+    void send_native(Self& self, fsm_action const& a) {
+        if constexpr (stream_traits<AsyncWriteStream>::kind != stream_kind::generic) {
+            suspended_ = true;
+            native_stream_handle const socket = io_.handle();
+            native_file_handle const file = file_;
+            auto slot = self.get_cancellation_state().slot();
+            auto ex = stream_traits<AsyncWriteStream>::lowest(io_.stream()).get_executor();
+            BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile TransmitFile"));
+            boost::asio::windows::overlapped_ptr ov(ex, std::move(self));
+            if (slot.is_connected())
+                slot.template emplace<native_send_cancellation>(native_send_cancellation{socket, ov.get()});
+            boost::system::error_code const ec = start_native_send(socket, file, a.offset, a.size, ov.get());
+            if (ec)
+                ov.complete(ec, 0);  // delivered through the completion port, never inline
+            else
+                ov.release();
+        } else {
+            BOOST_ASSERT_MSG(false, "generic streams have no native path");
+        }
+    }
+#endif
+
     template <class Self>
     void complete(Self& self) {
         buffer_.reset();  // memory goes back before the handler runs
@@ -163,6 +269,10 @@ private:
     sendfile_fsm fsm_;
     op_buffer<Allocator> buffer_;
     native_file_handle file_;
+#if defined(_WIN32)
+    send_mode mode_;
+    native_send_slot native_slot_;
+#endif
     boost::system::error_code result_;
     fsm_action::kind_t pending_ = fsm_action::done;
     bool started_ = false;
