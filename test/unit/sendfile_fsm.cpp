@@ -19,7 +19,15 @@ using boost::system::error_code;
 using A = fsm_action;
 
 namespace {
-error_code sys(int e) { return error_code(e, boost::system::system_category()); }
+error_code sys(int e) {
+#if defined(_WIN32)
+    // Windows' system category holds Win32 codes: there the errno values are generic ones
+    // (what Winsock reports, WSAEWOULDBLOCK..., compares equal to the same conditions).
+    return error_code(e, boost::system::generic_category());
+#else
+    return error_code(e, boost::system::system_category());
+#endif
+}
 
 sendfile_options opts(send_mode m, std::size_t chunk = 1 << 20, std::size_t buf = 1000) {
     sendfile_options o;
