@@ -46,7 +46,8 @@ void log_access(std::string const& peer, std::string const& request, unsigned st
                 std::chrono::steady_clock::duration duration, boost::system::error_code const& ec) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.3fms", std::chrono::duration<double, std::milli>(duration).count());
-    std::string line = peer + " \"" + request + "\" " + std::to_string(status) + " " + std::to_string(bytes) + " " + ms;
+    std::string line =
+        peer + " \"" + request + "\" " + std::to_string(status) + " " + std::to_string(bytes) + " " + ms;
     if (ec) line += " (incomplete: " + ec.message() + ")";
     log_line(std::move(line));
 }

@@ -1,31 +1,15 @@
-// http_common.hpp — the HTTP pieces the example servers share: writing a response in the chosen
-// mode, answering a request that could not be read, and the access-log line.
+// http_common.hpp — the HTTP pieces the example servers share: answering a request that could not
+// be read, and the access-log line.
 #ifndef EXAMPLES_HTTP_FILE_SERVER_HTTP_COMMON_HPP
 #define EXAMPLES_HTTP_FILE_SERVER_HTTP_COMMON_HPP
 
 #include <zerocopy/http.hpp>
 
-#include <boost/beast/http/write.hpp>
-
 #include <chrono>
 #include <optional>
 #include <string>
-#include <utility>
 
 namespace example {
-
-/** Writes a response the way --mode asks. zerocopy::http::async_write sends the header through
-    Beast's serializer and the file ranges with sendfile (falling back to the buffered path where
-    the kernel refuses a file); Beast's own async_write pushes the same range_body through a 16 KiB
-    user-space buffer: the buffered path. Completion: void(error_code, std::size_t bytes).
-*/
-template <class Stream, class CompletionToken>
-auto async_send_response(Stream& stream, zerocopy::http::file_response& res, zerocopy::send_mode mode,
-                         CompletionToken&& token) {
-    if (mode == zerocopy::send_mode::buffered)
-        return boost::beast::http::async_write(stream, res, std::forward<CompletionToken>(token));
-    return zerocopy::http::async_write(stream, res, std::forward<CompletionToken>(token));
-}
 
 /** The answer to a request whose reading failed with `ec`: 400/501 for a framing defect, 431 over
     the header limit, 413 over the body limit, 400 for what Beast cannot parse. Nothing when there is

@@ -51,11 +51,15 @@ struct server_state {
     example::server_options options;
     zhttp::document_root root;
     zhttp::serve_options serve;
+    zerocopy::sendfile_options send;  // --mode
     std::atomic<bool> stopping{false};
     std::mutex mutex;
     std::unordered_map<connection*, std::weak_ptr<connection>> live;
 
-    server_state(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
+    server_state(example::server_options o, zhttp::document_root r)
+        : options(std::move(o)), root(std::move(r)) {
+        send.mode = options.mode;
+    }
 
     std::size_t live_count() {
         std::lock_guard<std::mutex> lock(mutex);
@@ -120,9 +124,9 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
         parser_->body_limit(example::max_body_bytes);
-        zhttp::async_read_request(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-            self->on_request(ec);
-        });
+        zhttp::async_read_request(
+            socket_, buffer_, *parser_,
+            [self = shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
     }
 
     void on_request(error_code ec) {
@@ -132,11 +136,7 @@ private:
         if (ec) {
             // A request that cannot be answered normally: say why if there is someone to tell, then close.
             response_ = example::refusal_for(ec, req);
-            if (!response_) {
-                if (ec == asio::error::operation_aborted && !state_->options.quiet)
-                    example::log_line(peer_ + " closed: request not received in time");
-                return close();
-            }
+            if (!response_) return close();  // the network failed: nobody to answer
         } else {
             response_ = zhttp::serve_file(state_->root, req, state_->serve);
             if (state_->stopping) response_->keep_alive(false);
@@ -146,10 +146,10 @@ private:
         last_acked_ = example::tcp_bytes_acked(socket_.native_handle());
         last_progress_ = clock_type::now();
         timer_.expires_after(send_check_interval());
-        example::async_send_response(socket_, *response_, state_->options.mode,
-                                     [self = shared_from_this()](error_code ec, std::size_t bytes) {
-                                         self->on_sent(ec, bytes);
-                                     });
+        // The header through Beast's serializer, the file ranges with zerocopy::async_sendfile (--mode).
+        zhttp::async_write(
+            socket_, *response_, state_->send,
+            [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_sent(ec, bytes); });
     }
 
     void on_sent(error_code ec, std::size_t bytes) {
@@ -170,7 +170,9 @@ private:
     // --- the timer: header, idle and send timeouts ---------------------------------------------
 
     // The send timeout checks every half period whether the peer acknowledged anything since.
-    clock_type::duration send_check_interval() const { return example::seconds(state_->options.send_timeout / 2); }
+    clock_type::duration send_check_interval() const {
+        return example::seconds(state_->options.send_timeout / 2);
+    }
 
     // One wait at a time; moving the expiry cancels it, and the handler waits again.
     void wait_timer() {
@@ -181,14 +183,19 @@ private:
         if (phase_ == phase::closed) return;
         auto const now = clock_type::now();
         if (timer_.expiry() > now) return wait_timer();
-        if (phase_ != phase::writing) return close();  // idle or header timeout
+        if (phase_ != phase::writing) {  // idle or header timeout
+            if (phase_ == phase::reading && !state_->options.quiet)
+                example::log_line(peer_ + " closed: header timeout");
+            return close();
+        }
 
         std::uint64_t const acked = example::tcp_bytes_acked(socket_.native_handle());
         if (acked != last_acked_) {
             last_acked_ = acked;
             last_progress_ = now;
         } else if (now - last_progress_ >= example::seconds(state_->options.send_timeout)) {
-            if (!state_->options.quiet) example::log_line(peer_ + " closed: send timeout (client stopped reading)");
+            if (!state_->options.quiet)
+                example::log_line(peer_ + " closed: send timeout (client stopped reading)");
             return close();
         }
         timer_.expires_after(send_check_interval());
@@ -245,12 +252,15 @@ public:
 
 private:
     void accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+        acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+            on_accept(ec, std::move(socket));
+        });
     }
 
     void on_accept(error_code ec, tcp::socket socket) {
         if (state_->stopping || !acceptor_.is_open()) return;
-        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system) {
+        if (ec == boost::system::errc::too_many_files_open ||
+            ec == boost::system::errc::too_many_files_open_in_system) {
             // The pending connection stays in the kernel's backlog; try again once some close.
             if (backoff_delay_ == std::chrono::milliseconds(0)) {
                 backoff_delay_ = std::chrono::milliseconds(10);
@@ -323,7 +333,8 @@ private:
 int main(int argc, char** argv) {
     example::server_options options;
     if (auto status = example::parse_options(argc, argv, options)) return *status;
-    std::signal(SIGPIPE, SIG_IGN);  // belt and braces: the library never raises it, but stdout may be a closed pipe
+    std::signal(SIGPIPE,
+                SIG_IGN);  // belt and braces: the library never raises it, but stdout may be a closed pipe
     example::raise_fd_limit();
 
     try {
@@ -334,8 +345,6 @@ int main(int argc, char** argv) {
             return 1;
         }
         auto const address = asio::ip::make_address(options.address);
-        if (options.mode == zerocopy::send_mode::native)
-            example::log_line("note: zerocopy::http::async_write takes no send_mode: --mode native serves as auto");
         auto state = std::make_shared<server_state>(options, std::move(root));
 
         asio::io_context ioc(static_cast<int>(options.threads));

@@ -75,12 +75,15 @@ asio::awaitable<void> watchdog(std::shared_ptr<connection> c, server& srv, std::
         co_await c->timer.async_wait(use_tuple);  // moving the expiry wakes us: look again
         auto const now = clock_type::now();
         if (c->state == connection::phase::closed || c->timer.expiry() > now) continue;
+        if (c->state == connection::phase::reading && !srv.options.quiet)
+            example::log_line(peer + " closed: header timeout");
         if (c->state != connection::phase::writing) break;  // header or idle timeout
         if (auto acked = example::tcp_bytes_acked(c->socket.native_handle()); acked != c->last_acked) {
             c->last_acked = acked;
             c->last_progress = now;
         } else if (now - c->last_progress >= send_timeout) {
-            if (!srv.options.quiet) example::log_line(peer + " closed: send timeout (client stopped reading)");
+            if (!srv.options.quiet)
+                example::log_line(peer + " closed: send timeout (client stopped reading)");
             break;
         }
         c->timer.expires_after(send_timeout / 2);
@@ -120,9 +123,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         c->last_acked = example::tcp_bytes_acked(c->socket.native_handle());
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
-        auto [wec, bytes] = co_await example::async_send_response(c->socket, *res, opt.mode, use_tuple);
+        zerocopy::sendfile_options send;
+        send.mode = opt.mode;
+        auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
         if (!opt.quiet)
-            example::log_access(peer, example::request_line(req), res->result_int(), bytes, clock_type::now() - started, wec);
+            example::log_access(peer, example::request_line(req), res->result_int(), bytes,
+                                clock_type::now() - started, wec);
         if (wec || res->need_eof() || srv.stopping || c->state == connection::phase::closed) {
             error_code ignored;
             c->socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -157,7 +163,8 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
     while (acceptor.is_open()) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system) {
+        if (ec == boost::system::errc::too_many_files_open ||
+            ec == boost::system::errc::too_many_files_open_in_system) {
             // Out of descriptors: the connection waits in the backlog until some close.
             if (delay.count() == 0) example::log_line("accept: " + ec.message() + "; backing off");
             delay = std::clamp(delay * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
@@ -176,8 +183,8 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
 }
 
 // On SIGINT/SIGTERM: stop accepting, close idle connections, give the others the shutdown bound.
-asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set& signals, tcp::acceptor& acceptor,
-                                         server& srv) {
+asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set& signals,
+                                         tcp::acceptor& acceptor, server& srv) {
     auto [ec, sig] = co_await signals.async_wait(use_tuple);
     if (ec) co_return;
     example::log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -228,8 +235,6 @@ int main(int argc, char** argv) {
             return 1;
         }
         server srv(std::move(options), std::move(root));
-        if (srv.options.mode == zerocopy::send_mode::native)
-            example::log_line("note: zerocopy::http::async_write takes no send_mode: --mode native serves as auto");
         asio::io_context ioc(static_cast<int>(srv.options.threads));
         auto strand = asio::make_strand(ioc);
         tcp::endpoint const ep(asio::ip::make_address(srv.options.address), srv.options.port);

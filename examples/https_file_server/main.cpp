@@ -55,7 +55,9 @@ namespace {
 
 // A self-signed certificate (EC P-256, 30 days) for local testing. Browsers will warn about it.
 void use_generated_certificate(ssl::context& ctx) {
-    auto fail = [](char const* what) { throw std::runtime_error(std::string("generating a certificate: ") + what); };
+    auto fail = [](char const* what) {
+        throw std::runtime_error(std::string("generating a certificate: ") + what);
+    };
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
     std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
     if (!key || !cert) fail("allocation");
@@ -65,11 +67,13 @@ void use_generated_certificate(ssl::context& ctx) {
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
     X509_set_pubkey(cert.get(), key.get());
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<unsigned char const*>("localhost"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<unsigned char const*>("localhost"),
+                               -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
     X509V3_CTX v3;
     X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
-    X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+    X509_EXTENSION* san =
+        X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
     if (!san || !X509_add_ext(cert.get(), san, -1)) fail("subjectAltName");
     X509_EXTENSION_free(san);
     if (!X509_sign(cert.get(), key.get(), EVP_sha256())) fail("signing");
@@ -118,7 +122,8 @@ asio::awaitable<void> watchdog(std::shared_ptr<connection> c, server& srv, std::
             c->last_acked = acked;
             c->last_progress = now;
         } else if (now - c->last_progress >= send_timeout) {
-            if (!srv.options.quiet) example::log_line(peer + " closed: send timeout (client stopped reading)");
+            if (!srv.options.quiet)
+                example::log_line(peer + " closed: send timeout (client stopped reading)");
             break;
         }
         c->timer.expires_after(send_timeout / 2);
@@ -128,7 +133,8 @@ asio::awaitable<void> watchdog(std::shared_ptr<connection> c, server& srv, std::
 
 asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::string peer) {
     auto const& opt = srv.options;
-    auto [hec] = co_await c->stream.async_handshake(ssl::stream_base::server, use_tuple);  // timer: header timeout
+    auto [hec] =
+        co_await c->stream.async_handshake(ssl::stream_base::server, use_tuple);  // timer: header timeout
     boost::beast::flat_buffer buffer;
     for (bool first = true; !hec; first = false) {
         c->state = connection::phase::reading;
@@ -137,7 +143,8 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
         parser.body_limit(example::max_body_bytes);
         auto [ec, n] = co_await zhttp::async_read_request(c->stream, buffer, parser, use_tuple);
-        if (example::is_client_gone(ec) || ec == ssl::error::stream_truncated || c->state == connection::phase::closed)
+        if (example::is_client_gone(ec) || ec == ssl::error::stream_truncated ||
+            c->state == connection::phase::closed)
             break;
         auto const started = clock_type::now();
         auto const& req = parser.get();
@@ -153,9 +160,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         c->last_acked = example::tcp_bytes_acked(c->socket().native_handle());
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
-        auto [wec, bytes] = co_await zhttp::async_write(c->stream, *res, use_tuple);
+        zerocopy::sendfile_options send;
+        send.mode = zerocopy::send_mode::buffered;  // all an ssl::stream allows
+        auto [wec, bytes] = co_await zhttp::async_write(c->stream, *res, send, use_tuple);
         if (!opt.quiet)
-            example::log_access(peer, example::request_line(req), res->result_int(), bytes, clock_type::now() - started, wec);
+            example::log_access(peer, example::request_line(req), res->result_int(), bytes,
+                                clock_type::now() - started, wec);
         if (wec || res->need_eof() || srv.stopping || c->state == connection::phase::closed) {
             // close_notify, bounded: the peer may never answer it.
             c->state = connection::phase::reading;
@@ -190,7 +200,8 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
     while (acceptor.is_open()) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        if (ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system) {
+        if (ec == boost::system::errc::too_many_files_open ||
+            ec == boost::system::errc::too_many_files_open_in_system) {
             if (delay.count() == 0) example::log_line("accept: " + ec.message() + "; backing off");
             delay = std::clamp(delay * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
             backoff.expires_after(delay);
@@ -207,8 +218,8 @@ asio::awaitable<void> accept_loop(asio::io_context& ioc, tcp::acceptor& acceptor
     }
 }
 
-asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set& signals, tcp::acceptor& acceptor,
-                                         server& srv) {
+asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set& signals,
+                                         tcp::acceptor& acceptor, server& srv) {
     auto [ec, sig] = co_await signals.async_wait(use_tuple);
     if (ec) co_return;
     example::log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -260,17 +271,19 @@ int main(int argc, char** argv) {
             return 1;
         }
         server srv(std::move(options), std::move(root));
-        srv.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+        srv.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         if (!srv.options.cert.empty()) {
             srv.tls.use_certificate_chain_file(srv.options.cert);
             srv.tls.use_private_key_file(srv.options.key, ssl::context::pem);
         } else {
             use_generated_certificate(srv.tls);
-            example::log_line("note: no --cert/--key: using a generated self-signed certificate for localhost");
+            example::log_line(
+                "note: no --cert/--key: using a generated self-signed certificate for localhost");
         }
-        example::log_line(std::string("note: TLS is encrypted in user space, so file bytes take the buffered path") +
-                          (srv.options.mode == zerocopy::send_mode::native ? " (--mode native cannot apply)" : ""));
+        example::log_line(
+            std::string("note: TLS is encrypted in user space, so file bytes take the buffered path") +
+            (srv.options.mode == zerocopy::send_mode::native ? " (--mode native cannot apply)" : ""));
 
         asio::io_context ioc(static_cast<int>(srv.options.threads));
         auto strand = asio::make_strand(ioc);

@@ -43,14 +43,16 @@ std::string endpoint_string(tcp::endpoint const& ep) {
 
 void report(char const* what, std::uint64_t bytes, clock_type::duration d, std::string const& detail) {
     double const secs = std::chrono::duration<double>(d).count();
-    std::fprintf(stderr, "%s %llu bytes in %.3f s (%.1f MiB/s)%s\n", what, static_cast<unsigned long long>(bytes), secs,
+    std::fprintf(stderr, "%s %llu bytes in %.3f s (%.1f MiB/s)%s\n", what,
+                 static_cast<unsigned long long>(bytes), secs,
                  secs > 0 ? static_cast<double>(bytes) / secs / (1 << 20) : 0.0, detail.c_str());
 }
 
 // One client: the whole file, then a clean close so the receiver sees the end.
 asio::awaitable<void> send_to(tcp::socket socket, int file, zerocopy::sendfile_options options) {
     auto const t0 = clock_type::now();
-    auto [ec, sent] = co_await zerocopy::async_sendfile(socket, file, 0, zerocopy::to_end, options, use_tuple);
+    auto [ec, sent] =
+        co_await zerocopy::async_sendfile(socket, file, 0, zerocopy::to_end, options, use_tuple);
     report("sent", sent, clock_type::now() - t0, ec ? " — " + ec.message() : "");
     socket.shutdown(tcp::socket::shutdown_send, ec);
 }
@@ -64,11 +66,15 @@ asio::awaitable<void> serve(tcp::acceptor& acceptor, int file, zerocopy::sendfil
     }
 }
 
-int run_serve(std::string const& path, std::string const& address, unsigned short port, std::string const& mode) {
+int run_serve(std::string const& path, std::string const& address, unsigned short port,
+              std::string const& mode) {
     zerocopy::sendfile_options options;
-    if (mode == "native") options.mode = zerocopy::send_mode::native;
-    else if (mode == "buffered") options.mode = zerocopy::send_mode::buffered;
-    else if (mode != "auto") throw po::error("--mode is auto, native or buffered");
+    if (mode == "native")
+        options.mode = zerocopy::send_mode::native;
+    else if (mode == "buffered")
+        options.mode = zerocopy::send_mode::buffered;
+    else if (mode != "auto")
+        throw po::error("--mode is auto, native or buffered");
     int const file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (file < 0) throw std::system_error(errno, std::generic_category(), "open " + path);
 
@@ -120,7 +126,8 @@ int main(int argc, char** argv) {
     std::string command = argc > 1 ? argv[1] : "";
     std::string file, address = "127.0.0.1", mode = "auto", to, out = "-";
     unsigned short port = 9000;
-    po::options_description desc("Usage: tcp_sendfile serve --file F [--port N] | fetch --to HOST:PORT [--out F|-]");
+    po::options_description desc(
+        "Usage: tcp_sendfile serve --file F [--port N] | fetch --to HOST:PORT [--out F|-]");
     // clang-format off
     desc.add_options()
         ("help,h", "print this help")

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -128,7 +129,7 @@ bhttp::request<bhttp::empty_body> get(std::string target) {
 }
 
 bhttp::response<bhttp::string_body> roundtrip(tcp::socket& s, beast::flat_buffer& buffer,
-                                             bhttp::request<bhttp::empty_body> const& req) {
+                                              bhttp::request<bhttp::empty_body> const& req) {
     bhttp::write(s, req);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
@@ -208,7 +209,8 @@ BOOST_AUTO_TEST_CASE(keep_alive_get_head_range) {
     res = roundtrip(s, buffer, ranged);
     BOOST_TEST(res.result_int() == 206u);
     BOOST_TEST((res.body() == root.big.substr(4194200, 100)));
-    BOOST_TEST(res[bhttp::field::content_range] == "bytes 4194200-4194299/" + std::to_string(root.big.size()));
+    BOOST_TEST(res[bhttp::field::content_range] ==
+               "bytes 4194200-4194299/" + std::to_string(root.big.size()));
 
     auto missing = roundtrip(s, buffer, get("/nothing-here"));
     BOOST_TEST(missing.result_int() == 404u);

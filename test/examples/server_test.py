@@ -362,6 +362,29 @@ def case_large(binary, work, root, tls):
         os.unlink(path)
 
 
+def case_modes(binary, work, root, tls):
+    """--mode native and --mode buffered serve the same bytes (whole, one range, several ranges)."""
+    big = open(os.path.join(root, "big.bin"), "rb").read()
+    for mode in ("native", "buffered", "auto"):
+        srv = Server(binary, root, ["--mode", mode], tls=tls)
+        try:
+            c = srv.http()
+            c.request("GET", "/big.bin")
+            r = c.getresponse()
+            check(r.status == 200 and r.read() == big, "--mode %s: whole file byte-exact" % mode)
+            c.request("GET", "/big.bin", headers={"Range": "bytes=1048570-2097160"})
+            r = c.getresponse()
+            check(r.status == 206 and r.read() == big[1048570:2097161], "--mode %s: one range" % mode)
+            c.request("GET", "/big.bin", headers={"Range": "bytes=0-4,3000000-3000009"})
+            r = c.getresponse()
+            body = r.read()
+            check(r.status == 206 and big[0:5] in body and big[3000000:3000010] in body,
+                  "--mode %s: multipart ranges" % mode)
+            c.close()
+        finally:
+            check(srv.stop() == 0, "server exits 0")
+
+
 def make_sparse(root, name, size):
     path = os.path.join(root, name)
     with open(path, "wb") as f:
