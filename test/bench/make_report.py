@@ -204,7 +204,8 @@ def main():
     out.append("")
     out.append("- machine: %s" % meta["machine"])
     out.append("- software: %s" % meta["software"])
-    out.append("- commit: `%s`%s" % (meta["commit"], " (with uncommitted changes in the work tree)" if meta.get("dirty") else ""))
+    out.append("- commit: `%s`%s" % (meta["commit"], " plus uncommitted changes in the work tree to: %s" % ", ".join(
+        "`%s`" % f for f in meta.get("dirty_files", [])) if meta.get("dirty") else ""))
     out.append("- date: %s; load average before: %s, after: %s" % (meta["date"], meta["load_before"], meta["load_after"]))
     out.append("- reproduce: `%s`" % meta["command"])
     out.append("")

@@ -60,13 +60,15 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 commit=$(git -C "$root" rev-parse --short=12 HEAD)
+# What of the measured code differs from the commit (other work in progress in the same tree).
+dirty_files=$( (git -C "$root" status --porcelain -- include src examples cmake CMakeLists.txt test/bench || true) | awk '{print $2}' | tr '\n' ' ')
 dirty=false
-git -C "$root" diff --quiet HEAD -- include src examples test/bench || dirty=true
+[ -z "$dirty_files" ] || dirty=true
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, Linux $(uname -r)"
 software="$(g++ --version | head -1); Boost $(grep -m1 'define BOOST_LIB_VERSION' /usr/include/boost/version.hpp | cut -d'"' -f2 | tr _ .); $(nginx -v 2>&1 | sed 's/.*: //'); $( (wrk --version 2>&1 || true) | head -1 | cut -d' ' -f1-2)"
 python3 - "$results/meta.json" <<EOF
 import json, sys
-json.dump({"machine": """$machine""", "software": """$software""", "commit": "$commit", "dirty": $([ $dirty = true ] && echo True || echo False),
+json.dump({"machine": """$machine""", "software": """$software""", "commit": "$commit", "dirty": $([ $dirty = true ] && echo True || echo False), "dirty_files": """$dirty_files""".split(),
            "date": "$date_utc", "load_before": "$load_before", "load_after": "$load_after",
            "command": """$command"""}, open(sys.argv[1], "w"), indent=1)
 EOF
