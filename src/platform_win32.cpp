@@ -224,11 +224,20 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
 }
 
 boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
-                                            std::uint64_t offset, std::size_t count, void* overlapped) noexcept {
+                                            std::uint64_t offset, std::size_t count, void* overlapped,
+                                            void const* head, std::size_t head_size, void const* tail,
+                                            std::size_t tail_size) noexcept {
     if (count > transmit_file_max) count = transmit_file_max;
     OVERLAPPED* const ov = static_cast<OVERLAPPED*>(overlapped);
     set_offset(*ov, offset);
-    BOOL const ok = ::TransmitFile(static_cast<SOCKET>(out), file, static_cast<DWORD>(count), 0, ov, nullptr, 0);
+    TRANSMIT_FILE_BUFFERS buffers{};
+    buffers.Head = const_cast<void*>(head);
+    buffers.HeadLength = static_cast<DWORD>(head_size);
+    buffers.Tail = const_cast<void*>(tail);
+    buffers.TailLength = static_cast<DWORD>(tail_size);
+    bool const with_buffers = head_size != 0 || tail_size != 0;
+    BOOL const ok = ::TransmitFile(static_cast<SOCKET>(out), file, static_cast<DWORD>(count), 0, ov,
+                                   with_buffers ? &buffers : nullptr, 0);
     DWORD const e = ok ? 0 : static_cast<DWORD>(::WSAGetLastError());
     if (!ok && e != ERROR_IO_PENDING) return translate(win32_error(e));
     return {};
@@ -260,8 +269,9 @@ io_result read_at(native_file_handle file, std::uint64_t offset, void* data, std
     DWORD n = 0;
     BOOL ok = ::ReadFile(file, data, static_cast<DWORD>(size), &n, &ov);
     DWORD e = ok ? 0 : ::GetLastError();
-    if (!ok && e == ERROR_IO_PENDING) {
-        ok = ::GetOverlappedResult(file, &ov, &n, TRUE);
+    if (!ok && e == ERROR_IO_PENDING) {  // a handle opened with FILE_FLAG_OVERLAPPED
+        ::WaitForSingleObject(ev.get(), INFINITE);
+        ok = ::GetOverlappedResult(file, &ov, &n, FALSE);
         e = ok ? 0 : ::GetLastError();
     }
     if (!ok) {

@@ -68,11 +68,15 @@ ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) 
 inline constexpr std::size_t transmit_file_max = 2147483646;
 
 /// Starts one TransmitFile of up to `count` bytes of `file` at `offset` to the socket `out`,
-/// on `overlapped` (an OVERLAPPED* whose completion goes to the socket's completion port).
-/// Returns no error when the completion will arrive; otherwise the error (nothing started).
+/// on `overlapped` (an OVERLAPPED* whose completion goes to the socket's completion port),
+/// with `head` sent before the file's bytes and `tail` after them (TRANSMIT_FILE_BUFFERS; the
+/// completion's count includes them). Returns no error when the completion will arrive;
+/// otherwise the error (nothing started).
 ZEROCOPY_DECL boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
                                                           std::uint64_t offset, std::size_t count,
-                                                          void* overlapped) noexcept;
+                                                          void* overlapped, void const* head = nullptr,
+                                                          std::size_t head_size = 0, void const* tail = nullptr,
+                                                          std::size_t tail_size = 0) noexcept;
 
 /// Translates a TransmitFile completion's error as Asio does for its own socket operations
 /// (ERROR_NETNAME_DELETED is connection_reset, ERROR_PORT_UNREACHABLE connection_refused).

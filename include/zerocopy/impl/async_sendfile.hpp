@@ -94,16 +94,16 @@ template <class AsyncWriteStream, class Allocator>
 class async_sendfile_op {
 public:
     async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                      sendfile_options const& options, Allocator const& alloc)
+                      sendfile_options const& options, Allocator const& alloc,
+                      boost::asio::const_buffer head = boost::asio::const_buffer())
         : io_(stream, file),
           fsm_(offset, count, options, stream_traits<AsyncWriteStream>::kind, has_native_send()),
           buffer_(alloc),
-          file_(file)
+          file_(file),
 #if defined(_WIN32)
-          ,
-          mode_(options.mode)
+          mode_(options.mode),
 #endif
-    {
+          head_(head) {
     }
 
     // Start, and resume after a post (a fairness yield, or the deferral of an early completion).
@@ -131,10 +131,36 @@ public:
     // or (Windows) after a TransmitFile.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec, std::size_t n) {
+        if (writing_head_) {
+            writing_head_ = false;
+            head_sent_ = n;
+            head_ = boost::asio::const_buffer();
+            if (ec) {
+                result_ = ec;
+                return complete(self);
+            }
+            return run(self, after_head_);
+        }
 #if defined(_WIN32)
         if (pending_ == fsm_action::send_native) {
             native_slot_.release();
             ec = native_send_error(ec);
+            if (head_in_flight_ != 0) {
+                // The head went first in this TransmitFile: its bytes are not the file's.
+                std::size_t const h = n < head_in_flight_ ? n : head_in_flight_;
+                head_sent_ = h;
+                n -= h;
+                bool const whole = h == head_in_flight_;
+                head_in_flight_ = 0;
+                if (whole) {
+                    head_ = boost::asio::const_buffer();
+                } else if (h != 0) {
+                    // Part of the head only: the stream failed; nothing of the file was sent.
+                    result_ = ec ? ec : boost::system::error_code(boost::asio::error::connection_aborted);
+                    return complete(self);
+                }
+                // Nothing sent (a refusal, an error): the head stays first in line.
+            }
             // A partial count and an error: the bytes first, then the error as the next
             // attempt's (what sendfile(2) reports on Linux).
             fsm_action a = fsm_.on_native(n > 0 ? boost::system::error_code() : ec, n);
@@ -161,7 +187,24 @@ private:
         for (;;) {
             if (a.kind != fsm_action::done && self.cancelled() != boost::asio::cancellation_type::none)
                 a = fsm_.on_cancel();
-            if (fsm_.bytes_transferred() != 0 && !partial_only_) {
+            if (head_.size() != 0 && !(a.kind == fsm_action::done && a.ec)) {
+#if defined(_WIN32)
+                // TransmitFile sends the head itself (TRANSMIT_FILE_BUFFERS), in the same call.
+                bool const in_transmit_file = a.kind == fsm_action::send_native;
+#else
+                bool const in_transmit_file = false;
+#endif
+                if (!in_transmit_file) {
+                    // Before any byte of the file (and also for an empty range; not when the
+                    // transfer failed before any byte).
+                    after_head_ = a;
+                    writing_head_ = true;
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile head"));
+                    return boost::asio::async_write(io_.stream(), head_, std::move(self));
+                }
+            }
+            if (bytes_transferred() != 0 && !partial_only_) {
                 // Bytes are on the wire: the transfer has side effects, so from now on only
                 // terminal and partial cancellation apply.
                 partial_only_ = true;
@@ -242,13 +285,16 @@ private:
             suspended_ = true;
             native_stream_handle const socket = io_.handle();
             native_file_handle const file = file_;
+            boost::asio::const_buffer const head = head_;
+            head_in_flight_ = head.size();
             auto slot = self.get_cancellation_state().slot();
             auto ex = stream_traits<AsyncWriteStream>::lowest(io_.stream()).get_executor();
             BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile TransmitFile"));
             boost::asio::windows::overlapped_ptr ov(ex, std::move(self));
             if (slot.is_connected())
                 slot.template emplace<native_send_cancellation>(native_send_cancellation{socket, ov.get()});
-            boost::system::error_code const ec = start_native_send(socket, file, a.offset, a.size, ov.get());
+            boost::system::error_code const ec =
+                start_native_send(socket, file, a.offset, a.size, ov.get(), head.data(), head.size());
             if (ec)
                 ov.complete(ec, 0);  // delivered through the completion port, never inline
             else
@@ -262,8 +308,10 @@ private:
     template <class Self>
     void complete(Self& self) {
         buffer_.reset();  // memory goes back before the handler runs
-        self.complete(result_, fsm_.bytes_transferred());
+        self.complete(result_, bytes_transferred());
     }
+
+    std::uint64_t bytes_transferred() const noexcept { return head_sent_ + fsm_.bytes_transferred(); }
 
     sendfile_io<AsyncWriteStream> io_;
     sendfile_fsm fsm_;
@@ -274,6 +322,13 @@ private:
     native_send_slot native_slot_;
 #endif
     boost::system::error_code result_;
+    boost::asio::const_buffer head_;  // sent before the file's bytes (async_sendfile_with_head)
+    std::size_t head_sent_ = 0;
+    fsm_action after_head_;
+#if defined(_WIN32)
+    std::size_t head_in_flight_ = 0;
+#endif
+    bool writing_head_ = false;
     fsm_action::kind_t pending_ = fsm_action::done;
     bool started_ = false;
     bool suspended_ = false;
@@ -283,15 +338,32 @@ private:
 struct initiate_async_sendfile {
     template <class Handler, class AsyncWriteStream>
     void operator()(Handler&& handler, AsyncWriteStream* stream, native_file_handle file, std::uint64_t offset,
-                    std::uint64_t count, sendfile_options const& options) const {
+                    std::uint64_t count, sendfile_options const& options,
+                    boost::asio::const_buffer head = boost::asio::const_buffer()) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         allocator_type const alloc = boost::asio::get_associated_allocator(handler);
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::uint64_t)>(
-            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc),
+            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc, head),
             handler, *stream);
     }
 };
+
+/** async_sendfile with `head` sent first, for the HTTP layer: the header of a response and
+    the start of its body leave together. On Windows, when the transfer takes TransmitFile, the
+    head is its TRANSMIT_FILE_BUFFERS head, in the same call as the first bytes of the file (the
+    equivalent of TCP_CORK); everywhere else it is written with asio::async_write before the
+    first byte of the file. `bytes_transferred` counts the head's bytes too. The head is not
+    sent when the transfer fails before any byte (a bad file, a range past the end); it is sent
+    for an empty range. The memory of `head` must stay valid until the handler is invoked.
+*/
+template <class AsyncWriteStream, class CompletionToken>
+auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head, native_file_handle file,
+                              std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
+                              CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
+        initiate_async_sendfile{}, token, &stream, file, offset, count, options, head);
+}
 
 }  // namespace detail
 
