@@ -14,5 +14,8 @@ count() {  # count <test case>: WS2_TransmitFile calls made by that test case
 }
 native=$(count trace_native) || exit 1
 buffered=$(count trace_buffered) || exit 1
-echo "WS2_TransmitFile calls: native $native, buffered $buffered"
-[ "$native" -ge 1 ] && [ "$buffered" -eq 0 ]
+# With a head (async_sendfile_with_head): one call carries TRANSMIT_FILE_BUFFERS.
+count trace_with_head >/dev/null || exit 1
+with_buffers=$(grep 'WS2_TransmitFile socket' "$log" | grep -vc 'buffers 0000000000000000' || true)
+echo "WS2_TransmitFile calls: native $native, buffered $buffered; with head/tail buffers: $with_buffers"
+[ "$native" -ge 1 ] && [ "$buffered" -eq 0 ] && [ "$with_buffers" -eq 1 ]
