@@ -6,6 +6,7 @@ packages=(
     libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
     libssl-dev liburing-dev
     curl wget python3 openssl procps
+    g++-mingw-w64-x86-64-posix wine64 wine
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,11 +4,11 @@
 # stage failed; the output ends with CTest's summary of the main (g++ Release) suite.
 #
 #   bash scripts/test.sh            # everything
-#   STAGES="gcc" bash scripts/test.sh   # a subset: gcc consumer asan
+#   STAGES="gcc" bash scripts/test.sh   # a subset of: gcc consumer asan hardening windows
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${ZEROCOPY_BUILD_ROOT:-$root/build-ci}
-stages=${STAGES:-"gcc consumer asan"}
+stages=${STAGES:-"gcc consumer asan hardening windows"}
 jobs=${JOBS:-$(nproc)}
 mkdir -p "$out"
 
@@ -68,6 +68,16 @@ if has asan; then
             ctest --test-dir "$out/clang-asan" -j "$jobs" --output-on-failure --timeout 600 -LE heavy
     }
     stage "clang-14 ASan+UBSan build and tests" asan
+fi
+
+if has hardening; then
+    # Fuzz replay + fixed-seed runs, ThreadSanitizer build and runs (docs/reliability.md).
+    stage "hardening (fuzz, TSan, smuggling)" env JOBS="$jobs" bash "$root/scripts/hardening.sh" "$root" "$out/hardening"
+fi
+
+if has windows; then
+    # MinGW-w64 cross build, core and HTTP tests under Wine (a correctness stage, no timings).
+    stage "Windows (MinGW-w64 + Wine)" env ZEROCOPY_BUILD_ROOT="$out" JOBS="$jobs" bash "$root/scripts/windows-test.sh"
 fi
 
 echo
