@@ -37,7 +37,7 @@ ln -sfn /usr/include/boost "$out/boost-only/boost"
 # 3. Build.
 cmake -S "$root/test/windows" -B "$out/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-mingw64.cmake" \
-      -DZEROCOPY_BOOST_INCLUDE_DIR="$out/boost-only" -DZEROCOPY_WINE="$wine" \
+      -DZEROCOPY_BOOST_INCLUDE_DIR="$out/boost-only" -DZEROCOPY_WINE="$wine" -DZEROCOPY_WARNINGS_AS_ERRORS=ON \
       >"$out/configure.log" 2>&1 || { cat "$out/configure.log"; exit 1; }
 cmake --build "$out/build" -j "$jobs" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)'
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "Windows build failed"; exit 1; }
