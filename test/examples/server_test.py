@@ -52,6 +52,7 @@ class Server:
         self.log_path = os.path.join(os.path.dirname(root), "server.log")
         self.log = open(self.log_path, "wb")
         cmd = [binary, "--root", root, "--port", "0", "--threads", "2"] + list(args)
+        self.binary = binary
         print("starting:", " ".join(cmd), flush=True)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, preexec_fn=preexec)
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
@@ -66,6 +67,7 @@ class Server:
         self.url = line[len("listening on "):].strip()
         hostport = line[len(prefix):-2]
         self.host, port = hostport.rsplit(":", 1)
+        self.host = self.host.strip("[]")
         self.port = int(port)
         self.tls = tls
         print("server at", self.url, flush=True)
@@ -383,6 +385,43 @@ def case_modes(binary, work, root, tls):
             c.close()
         finally:
             check(srv.stop() == 0, "server exits 0")
+
+
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def case_cli(binary, work, root, tls):
+    """--help, bad arguments, a missing root, a port in use, and the IPv6 form of the line."""
+    r = run([binary, "--help"])
+    check(r.returncode == 0 and b"--send-timeout" in r.stdout and b"--max-header-bytes" in r.stdout, "--help: 0")
+    r = run([binary, "--mode", "fast"])
+    check(r.returncode == 2 and r.stdout == b"" and r.stderr, "bad --mode: exit 2, message on stderr")
+    r = run([binary, "--root", os.path.join(work, "missing"), "--port", "0"])
+    check(r.returncode == 1 and r.stdout == b"", "missing --root: exit 1, nothing on stdout")
+    srv = Server(binary, root, tls=tls)
+    try:
+        r = run([binary, "--root", root, "--port", str(srv.port)])
+        check(r.returncode == 1 and r.stdout == b"", "port in use: exit 1, nothing on stdout")
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    if not ipv6_loopback():
+        print("no IPv6 loopback: IPv6 part skipped")
+        return
+    srv = Server(binary, root, ["--address", "::1"], tls=tls)
+    try:
+        check(srv.url.startswith(("http://[::1]:", "https://[::1]:")), "IPv6 address in brackets: " + srv.url)
+        c = srv.http()
+        c.request("GET", "/hello.txt")
+        check(c.getresponse().read() == b"hello, world\n", "served over IPv6")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "server exits 0")
 
 
 def make_sparse(root, name, size):
