@@ -9,7 +9,9 @@
 #include "common/test_util.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file_stdio.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/core/file_win32.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -498,6 +500,78 @@ BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
                 }
             }
         }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(streams)
+
+// On Windows beast::basic_stream is a generic stream: TransmitFile cannot wait under Beast's
+// timer, so every transfer goes through the stream's own writes and its expiry applies.
+static_assert(zerocopy::detail::stream_traits<boost::beast::tcp_stream>::kind ==
+              zerocopy::detail::stream_kind::generic);
+static_assert(zerocopy::detail::stream_traits<asio::ip::tcp::socket>::kind == zerocopy::detail::stream_kind::socket);
+
+BOOST_AUTO_TEST_CASE(beast_tcp_stream_buffered_and_native_refused) {
+    for (auto mode : all_modes) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        boost::beast::tcp_stream s(std::move(p.a));
+        temp_file f(8 << 20);
+        receiver rx(p.b.native_handle(), 100);
+        s.expires_after(std::chrono::seconds(30));
+        result r;
+        zerocopy::async_sendfile(s, f.fd(), 100, (8 << 20) - 200, mode_opts(mode),
+                                 [&](error_code e, std::uint64_t k) { r = {e, k, true}; });
+        ioc.run();
+        s.close();
+        rx.join();
+        BOOST_TEST_CONTEXT("mode " << int(mode)) {
+            if (mode == zerocopy::send_mode::native) {
+                BOOST_TEST(r.ec == zerocopy::error::native_unavailable, r.ec.message());
+                BOOST_TEST(r.n == 0u);
+            } else {
+                BOOST_TEST(!r.ec, r.ec.message());
+                BOOST_TEST(r.n == (8u << 20) - 200);
+                BOOST_TEST(rx.received() == r.n);
+                BOOST_TEST(rx.mismatches() == 0u);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(beast_tcp_stream_expiry_applies) {
+    asio::io_context ioc;
+    tcp_pair p(ioc);
+    small_buffers(p.a, p.b);
+    boost::beast::tcp_stream s(std::move(p.a));
+    temp_file f(16 << 20);
+    s.expires_after(std::chrono::milliseconds(200));  // the reader stalls: nobody reads
+    result r;
+    auto const t0 = std::chrono::steady_clock::now();
+    zerocopy::async_sendfile(s, f.fd(), 0, zerocopy::to_end, [&](error_code e, std::uint64_t k) { r = {e, k, true}; });
+    // Beast closes the socket when the timer fires. Wine 8 does not abort a pending WSASend
+    // on close (Windows does); there the peer's reset ends it, and Beast still says timeout.
+    bool wine_needed_reset = false;
+    asio::steady_timer wine_guard(ioc, std::chrono::seconds(2));
+    wine_guard.async_wait([&](error_code ec) {
+        if (ec || r.done) return;
+        wine_needed_reset = true;
+        p.b.set_option(asio::socket_base::linger(true, 0));
+        p.b.close();
+    });
+    while (!r.done && ioc.run_one()) {
+    }
+    double const waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    wine_guard.cancel();
+    ioc.run();
+    BOOST_TEST_MESSAGE("expiry: " << r.ec.message() << " after " << waited << " s"
+                                  << (wine_needed_reset ? " (ended by the peer's reset)" : ""));
+    BOOST_TEST((r.ec == boost::beast::error::timeout), r.ec.message());
+    BOOST_TEST(!s.socket().is_open());  // Beast's contract: a timeout closes the socket
+    BOOST_TEST(waited >= 0.15);
+    BOOST_TEST(waited < (wine_needed_reset ? 10.0 : 5.0));
+    BOOST_TEST(r.n > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
