@@ -43,7 +43,8 @@ precondition_result evaluate_preconditions(request_conditions const& c, represen
 
 bool evaluate_if_range(std::string_view if_range, representation_validators const& cur) {
     std::string_view const v = detail::trim_ows(if_range);
-    if (!v.empty() && (v.front() == '"' || v.front() == 'W')) {
+    // An entity-tag starts with a quote or "W/"; a date may start with 'W' too ("Wed, ...").
+    if (!v.empty() && (v.front() == '"' || v.substr(0, 2) == "W/")) {
         auto const tag = parse_entity_tag(v);
         auto const current = parse_entity_tag(cur.etag);
         return tag && current && strong_match(*tag, *current);

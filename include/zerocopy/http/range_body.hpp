@@ -117,7 +117,7 @@ public:
             if (!prefix_done_) {
                 prefix_done_ = true;
                 if (!p.prefix.empty())
-                    return std::make_pair(boost::asio::buffer(p.prefix.data(), p.prefix.size()), true);
+                    return std::make_pair(const_buffers_type(p.prefix.data(), p.prefix.size()), true);
             }
             if (done_ < p.length) {
                 std::uint64_t const left = p.length - done_;
