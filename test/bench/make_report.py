@@ -166,7 +166,7 @@ def main():
     ap.add_argument("--docs", required=True, help="the docs/ directory")
     a = ap.parse_args()
     R = a.results
-    img = os.path.join(a.docs, "img")
+    img = os.path.abspath(os.path.join(a.docs, "img"))
     os.makedirs(img, exist_ok=True)
     meta = json.load(open(os.path.join(R, "meta.json")))
     tmp = tempfile.mkdtemp(prefix="zerocopy_report_")
@@ -210,6 +210,10 @@ def main():
     out.append("- reproduce: `%s`" % meta["command"])
     out.append("")
     out.append(analysis)
+    out.append("")
+    out.append("## Results of this run")
+    out.append("")
+    out.append("Full tables as the tools printed them (headings nested one level down).")
     out.append("")
     for p in plots:
         out.append("![%s](img/%s)" % (p[:-4].replace("_", " "), p))
