@@ -20,7 +20,9 @@
 namespace zerocopy {
 namespace detail {
 
-bool has_native_send() noexcept { return true; }
+bool has_native_send() noexcept {
+    return true;
+}
 
 io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
                       std::size_t count) noexcept {
@@ -57,7 +59,9 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
 namespace zerocopy {
 namespace detail {
 
-bool has_native_send() noexcept { return false; }
+bool has_native_send() noexcept {
+    return false;
+}
 
 io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, std::size_t) noexcept {
     io_result r;

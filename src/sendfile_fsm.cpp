@@ -41,8 +41,8 @@ bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexce
     // splice_read, e.g. some FUSE or network filesystems), ENOSYS/EPERM (seccomp filters),
     // EOPNOTSUPP/ENOTSUP, EXDEV. Nothing was sent by the refused call.
     return ec == errc::invalid_argument || ec == errc::function_not_supported ||
-           ec == errc::operation_not_supported || ec == errc::not_supported || ec == errc::cross_device_link ||
-           ec == errc::operation_not_permitted;
+           ec == errc::operation_not_supported || ec == errc::not_supported ||
+           ec == errc::cross_device_link || ec == errc::operation_not_permitted;
 }
 
 fsm_action sendfile_fsm::start(boost::system::error_code inspect_ec, std::uint64_t file_size) noexcept {
@@ -51,8 +51,9 @@ fsm_action sendfile_fsm::start(boost::system::error_code inspect_ec, std::uint64
         if (offset_ > file_size) return finish(error::unexpected_eof);
         end_ = file_size;
     } else {
-        end_ = count_ > std::numeric_limits<std::uint64_t>::max() - offset_ ? std::numeric_limits<std::uint64_t>::max()
-                                                                            : offset_ + count_;
+        end_ = count_ > std::numeric_limits<std::uint64_t>::max() - offset_
+                   ? std::numeric_limits<std::uint64_t>::max()
+                   : offset_ + count_;
         // The size taken now is the truth for the whole transfer: a range that already ends
         // past the end of the file fails before any byte is sent.
         if (end_ > file_size) return finish(error::unexpected_eof);
@@ -214,7 +215,9 @@ fsm_action sendfile_fsm::on_try_write(boost::system::error_code ec, std::size_t 
     return finish(ec);
 }
 
-fsm_action sendfile_fsm::on_cancel() noexcept { return finish(boost::asio::error::operation_aborted); }
+fsm_action sendfile_fsm::on_cancel() noexcept {
+    return finish(boost::asio::error::operation_aborted);
+}
 
 }  // namespace detail
 }  // namespace zerocopy

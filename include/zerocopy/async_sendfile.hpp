@@ -84,49 +84,51 @@ namespace zerocopy {
     handle is read anew at every step, so a descriptor number that was reused after the close
     is never written to.
 */
-template <class AsyncWriteStream,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
-auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    sendfile_options const& options,
-                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(
-                        typename AsyncWriteStream::executor_type));
+template <
+    class AsyncWriteStream,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
+auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                    std::uint64_t count, sendfile_options const& options,
+                    CompletionToken&& token
+                        BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
 /// As above, with default `sendfile_options`.
-template <class AsyncWriteStream,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
-auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(
-                        typename AsyncWriteStream::executor_type));
+template <
+    class AsyncWriteStream,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
+auto async_sendfile(
+    AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
 /** As above, for a file object: `beast::file_posix`, `beast::file_stdio`,
     `asio::random_access_file`, `asio::stream_file`, or any type with a `native_file_handle_of`
     overload (see zerocopy/file.hpp). The object must outlive the operation; its position is
     never used or changed.
 */
-template <class AsyncWriteStream, class File,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<is_file_object_v<File> &&
-                               !std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>,
-                           int> = 0>
+template <
+    class AsyncWriteStream, class File,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<
+        is_file_object_v<File> && !std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
 auto async_sendfile(AsyncWriteStream& stream, File& file, std::uint64_t offset, std::uint64_t count,
                     sendfile_options const& options,
-                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(
-                        typename AsyncWriteStream::executor_type)) {
+                    CompletionToken&& token
+                        BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type)) {
     return zerocopy::async_sendfile(stream, native_file_handle_of(file), offset, count, options,
                                     std::forward<CompletionToken>(token));
 }
 
 /// As above, with default `sendfile_options`.
-template <class AsyncWriteStream, class File,
-          class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
-          std::enable_if_t<is_file_object_v<File> &&
-                               !std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>,
-                           int> = 0>
+template <
+    class AsyncWriteStream, class File,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type),
+    std::enable_if_t<
+        is_file_object_v<File> && !std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int> = 0>
 auto async_sendfile(AsyncWriteStream& stream, File& file, std::uint64_t offset, std::uint64_t count,
-                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(
-                        typename AsyncWriteStream::executor_type)) {
+                    CompletionToken&& token
+                        BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type)) {
     return zerocopy::async_sendfile(stream, native_file_handle_of(file), offset, count, sendfile_options{},
                                     std::forward<CompletionToken>(token));
 }
@@ -140,22 +142,23 @@ auto async_sendfile(AsyncWriteStream& stream, File& file, std::uint64_t offset, 
     @returns The number of bytes handed to the stream, on success and on error.
 */
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       sendfile_options const& options, boost::system::error_code& ec);
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, sendfile_options const& options, boost::system::error_code& ec);
 
 /// As above, with default options.
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       boost::system::error_code& ec);
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, boost::system::error_code& ec);
 
 /// As above; throws `boost::system::system_error` on failure.
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       sendfile_options const& options);
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, sendfile_options const& options);
 
 /// As above, with default options; throws `boost::system::system_error` on failure.
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count);
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count);
 
 /// The blocking twin for a file object (see the file-object overloads of `async_sendfile`).
 template <class SyncWriteStream, class File, std::enable_if_t<is_file_object_v<File>, int> = 0>

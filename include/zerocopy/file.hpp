@@ -42,8 +42,9 @@ inline constexpr std::uint64_t to_end = ~std::uint64_t(0);
     never reads or moves the file's position: it reads at explicit offsets.
 */
 template <class File>
-auto native_file_handle_of(File& file) -> std::enable_if_t<
-    std::is_same_v<std::decay_t<decltype(file.native_handle())>, native_file_handle>, native_file_handle> {
+auto native_file_handle_of(File& file)
+    -> std::enable_if_t<std::is_same_v<std::decay_t<decltype(file.native_handle())>, native_file_handle>,
+                        native_file_handle> {
     return file.native_handle();
 }
 
@@ -66,8 +67,9 @@ template <class File, class = void>
 struct is_file_object : std::false_type {};
 
 template <class File>
-struct is_file_object<File, std::enable_if_t<std::is_class_v<File>, std::void_t<decltype(native_file_handle_of(
-                                                                         std::declval<File&>()))>>>
+struct is_file_object<File,
+                      std::enable_if_t<std::is_class_v<File>,
+                                       std::void_t<decltype(native_file_handle_of(std::declval<File&>()))>>>
     : std::true_type {};
 }  // namespace detail
 

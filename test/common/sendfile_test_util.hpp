@@ -22,8 +22,8 @@ struct result {
     bool done = false;
 };
 
-inline std::vector<zerocopy::send_mode> const all_modes{zerocopy::send_mode::automatic, zerocopy::send_mode::native,
-                                                        zerocopy::send_mode::buffered};
+inline std::vector<zerocopy::send_mode> const all_modes{
+    zerocopy::send_mode::automatic, zerocopy::send_mode::native, zerocopy::send_mode::buffered};
 
 inline zerocopy::sendfile_options mode_opts(zerocopy::send_mode m) {
     zerocopy::sendfile_options o;

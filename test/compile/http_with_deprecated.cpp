@@ -13,9 +13,9 @@
 // Instantiated, never called.
 void instantiate(boost::asio::ip::tcp::socket& s, zerocopy::http::file_response& res) {
     boost::system::error_code ec;
-    boost::beast::http::write(s, res, ec);                   // Beast's writer over range_body
-    zerocopy::http::write(s, res, ec);                       // the zero-copy writer
-    zerocopy::sendfile(s, 0, 0, 1, ec);                      // the core's blocking twin
+    boost::beast::http::write(s, res, ec);  // Beast's writer over range_body
+    zerocopy::http::write(s, res, ec);      // the zero-copy writer
+    zerocopy::sendfile(s, 0, 0, 1, ec);     // the core's blocking twin
     zerocopy::async_sendfile(s, 0, 0, 1, [](boost::system::error_code, std::uint64_t) {});
     zerocopy::http::async_write(s, res, [](boost::system::error_code, std::size_t) {});
 }

@@ -19,7 +19,8 @@ using namespace zerocopy_test;
 namespace {
 
 template <class Pair>
-void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset, std::uint64_t count) {
+void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset,
+                 std::uint64_t count) {
     asio::io_context ioc;
     Pair p(ioc);
     temp_file f(file_size);
@@ -37,7 +38,8 @@ void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_
     ioc.run();
     rx.join();
     std::uint64_t const expected = count == zerocopy::to_end ? file_size - offset : count;
-    BOOST_TEST_CONTEXT("mode " << int(mode) << " size " << file_size << " offset " << offset << " count " << count) {
+    BOOST_TEST_CONTEXT("mode " << int(mode) << " size " << file_size << " offset " << offset << " count "
+                               << count) {
         BOOST_TEST(r.done);
         BOOST_TEST(!r.ec, r.ec.message());
         BOOST_TEST(r.n == expected);
@@ -55,8 +57,12 @@ BOOST_AUTO_TEST_CASE(exact_range_tcp_unix_pipe_all_modes) {
     struct c {
         std::uint64_t size, offset, count;
     };
-    std::vector<c> const cases{{1, 0, 1},           {4096, 0, zerocopy::to_end}, {3 << 20, 7, 1 << 20},
-                               {3 << 20, 1, zerocopy::to_end}, {100000, 99999, 1},   {5 << 20, 4096, (5 << 20) - 4096}};
+    std::vector<c> const cases{{1, 0, 1},
+                               {4096, 0, zerocopy::to_end},
+                               {3 << 20, 7, 1 << 20},
+                               {3 << 20, 1, zerocopy::to_end},
+                               {100000, 99999, 1},
+                               {5 << 20, 4096, (5 << 20) - 4096}};
     for (auto mode : all_modes)
         for (auto const& k : cases) {
             check_range<tcp_pair>(mode, k.size, k.offset, k.count);
@@ -91,7 +97,9 @@ BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
         temp_file f(32 << 20);
         result r;
         zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                                 [&](error_code ec, std::uint64_t n) {
+                                     r = {ec, n, true};
+                                 });
         // The peer reads 1 MiB, then resets the connection.
         std::thread peer([&] {
             std::vector<char> buf(1 << 20);
@@ -102,7 +110,8 @@ BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
         ioc.run();
         peer.join();
         BOOST_TEST(r.done);
-        BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe), r.ec.message());
+        BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe),
+                   r.ec.message());
         BOOST_TEST(r.n >= (1u << 20));
         BOOST_TEST(r.n < (32u << 20));
     }
@@ -135,14 +144,15 @@ BOOST_AUTO_TEST_CASE(file_truncated_during_transfer_is_unexpected_eof) {
         asio::steady_timer t(ioc, std::chrono::milliseconds(50));
         t.async_wait([&](error_code) { BOOST_REQUIRE(::ftruncate(f.fd(), 8 << 20) == 0); });
         result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
-            r = {ec, n, true};
-            p.a.shutdown(asio::socket_base::shutdown_send);
-        });
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                 [&](error_code ec, std::uint64_t n) {
+                                     r = {ec, n, true};
+                                     p.a.shutdown(asio::socket_base::shutdown_send);
+                                 });
         ioc.run();
         rx.join();
         BOOST_TEST(r.ec == zerocopy::error::unexpected_eof, r.ec.message());
-        BOOST_TEST(r.n == (8u << 20));  // everything up to the new end, then the error
+        BOOST_TEST(r.n == (8u << 20));     // everything up to the new end, then the error
         BOOST_TEST(rx.received() == r.n);  // exactly what was reported, all of it correct
         BOOST_TEST(rx.mismatches() == 0u);
     }
@@ -153,10 +163,13 @@ BOOST_AUTO_TEST_CASE(empty_ranges_complete_at_once_without_error) {
         asio::io_context ioc;
         tcp_pair p(ioc);
         temp_file f(1000);
-        for (auto [offset, count] : {std::pair<std::uint64_t, std::uint64_t>{0, 0}, {1000, zerocopy::to_end}, {500, 0}}) {
+        for (auto [offset, count] :
+             {std::pair<std::uint64_t, std::uint64_t>{0, 0}, {1000, zerocopy::to_end}, {500, 0}}) {
             result r;
             zerocopy::async_sendfile(p.a, f.fd(), offset, count, mode_opts(mode),
-                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                                     [&](error_code ec, std::uint64_t n) {
+                                         r = {ec, n, true};
+                                     });
             BOOST_TEST(!r.done);  // not from inside the initiating function
             ioc.restart();
             ioc.run();
@@ -192,7 +205,9 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
             BOOST_TEST_CONTEXT(k.what << " mode " << int(mode)) {
                 result r;
                 zerocopy::async_sendfile(p.a, k.fd, 0, 10, mode_opts(mode),
-                                         [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                                         [&](error_code ec, std::uint64_t n) {
+                                             r = {ec, n, true};
+                                         });
                 ioc.restart();
                 ioc.run();
                 BOOST_TEST(r.ec == k.expected, r.ec.message());
@@ -216,7 +231,6 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-
 BOOST_AUTO_TEST_SUITE(sigpipe)
 
 template <class Pair>
@@ -226,7 +240,9 @@ void peer_closes_mid_transfer(zerocopy::send_mode mode) {
     temp_file f(16 << 20);
     result r;
     zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                             [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                             [&](error_code ec, std::uint64_t n) {
+                                 r = {ec, n, true};
+                             });
     std::vector<char> buf(64 * 1024);
     std::thread peer([&] {
         asio::read(p.b, asio::buffer(buf));
@@ -282,10 +298,11 @@ BOOST_AUTO_TEST_CASE(terminal_and_partial_stop_a_stalled_transfer) {
             temp_file f(16 << 20);
             asio::cancellation_signal sig;
             result r;
-            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                         r = {ec, n, true};
-                                     }));
+            zerocopy::async_sendfile(
+                p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                    r = {ec, n, true};
+                }));
             asio::steady_timer t(ioc, std::chrono::milliseconds(100));
             t.async_wait([&](error_code) { sig.emit(type); });
             ioc.run();
@@ -310,11 +327,12 @@ BOOST_AUTO_TEST_CASE(total_only_while_nothing_was_sent) {
             temp_file f(4 << 20);
             asio::cancellation_signal sig;
             result r;
-            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                         r = {ec, n, true};
-                                         p.a.close();
-                                     }));
+            zerocopy::async_sendfile(
+                p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                    r = {ec, n, true};
+                    p.a.close();
+                }));
             std::unique_ptr<receiver> rx;
             asio::steady_timer t(ioc, std::chrono::milliseconds(50));
             t.async_wait([&](error_code) {
@@ -335,10 +353,11 @@ BOOST_AUTO_TEST_CASE(total_only_while_nothing_was_sent) {
             temp_file f(1 << 20);
             asio::cancellation_signal sig;
             result r;
-            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                         r = {ec, n, true};
-                                     }));
+            zerocopy::async_sendfile(
+                p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                    r = {ec, n, true};
+                }));
             asio::steady_timer t(ioc, std::chrono::milliseconds(50));
             t.async_wait([&](error_code) { sig.emit(asio::cancellation_type::total); });
             asio::steady_timer guard(ioc, std::chrono::seconds(5));  // a failure must not hang
@@ -364,7 +383,9 @@ BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
             temp_file f(16 << 20);
             result r;
             zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+                                     [&](error_code ec, std::uint64_t n) {
+                                         r = {ec, n, true};
+                                     });
             asio::steady_timer t(ioc, std::chrono::milliseconds(100));
             t.async_wait([&](error_code) {
                 if (use_close)
@@ -388,8 +409,9 @@ BOOST_AUTO_TEST_CASE(close_between_turns_never_writes_to_a_reused_descriptor) {
         zerocopy::sendfile_options o = mode_opts(mode);
         o.max_chunk = 64 * 1024;
         result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o,
-                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o, [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+        });
         int const old_fd = p.a.native_handle();
         int reused = -1;
         std::uint64_t reused_size_before = 0;
@@ -404,7 +426,8 @@ BOOST_AUTO_TEST_CASE(close_between_turns_never_writes_to_a_reused_descriptor) {
         });
         ioc.run();
         BOOST_TEST(r.done);
-        BOOST_TEST((r.ec == asio::error::bad_descriptor || r.ec == asio::error::operation_aborted), r.ec.message());
+        BOOST_TEST((r.ec == asio::error::bad_descriptor || r.ec == asio::error::operation_aborted),
+                   r.ec.message());
         struct stat st {};
         ::fstat(reused, &st);
         BOOST_TEST(static_cast<std::uint64_t>(st.st_size) == reused_size_before);  // nothing written to it

@@ -19,7 +19,8 @@ static_assert(stream_traits<asio::ip::tcp::socket>::kind == stream_kind::socket)
 static_assert(stream_traits<asio::local::stream_protocol::socket>::kind == stream_kind::socket);
 static_assert(stream_traits<asio::posix::stream_descriptor>::kind == stream_kind::descriptor);
 static_assert(stream_traits<beast::tcp_stream>::kind == stream_kind::timed_socket);
-static_assert(stream_traits<beast::basic_stream<asio::ip::tcp, asio::any_io_executor, beast::simple_rate_policy>>::kind ==
+static_assert(stream_traits<beast::basic_stream<asio::ip::tcp, asio::any_io_executor,
+                                                beast::simple_rate_policy>>::kind ==
               stream_kind::timed_socket);
 
 namespace {

@@ -41,10 +41,11 @@ BOOST_AUTO_TEST_CASE(slow_reader_does_not_make_the_sender_spin) {
         receiver rx(p.b.native_handle(), 0, {}, 64 * 1024, std::chrono::milliseconds(10));
         result r;
         auto const t0 = std::chrono::steady_clock::now();
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
-            r = {ec, n, true};
-            p.a.close();
-        });
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+                                 [&](error_code ec, std::uint64_t n) {
+                                     r = {ec, n, true};
+                                     p.a.close();
+                                 });
         double const cpu = run_and_measure_cpu(ioc);
         double const wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         rx.join();
@@ -52,8 +53,8 @@ BOOST_AUTO_TEST_CASE(slow_reader_does_not_make_the_sender_spin) {
         BOOST_TEST(!r.ec);
         BOOST_TEST(rx.received() == (4u << 20));
         BOOST_TEST(rx.mismatches() == 0u);
-        BOOST_TEST(wall > 0.2);           // the reader really was slow
-        BOOST_TEST(cpu < 0.2 * wall);     // a spinning sender would use ~100 %
+        BOOST_TEST(wall > 0.2);        // the reader really was slow
+        BOOST_TEST(cpu < 0.2 * wall);  // a spinning sender would use ~100 %
     }
 }
 
@@ -72,7 +73,8 @@ BOOST_AUTO_TEST_CASE(a_timer_fires_on_time_during_a_large_transfer) {
         asio::steady_timer t(ioc, std::chrono::milliseconds(5));
         t.async_wait([&](error_code) {
             received_at_timer = rx.received();
-            timer_late_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() - 5;
+            timer_late_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() - 5;
         });
         zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o, [&](error_code ec, std::uint64_t n) {
             r = {ec, n, true};
@@ -85,8 +87,8 @@ BOOST_AUTO_TEST_CASE(a_timer_fires_on_time_during_a_large_transfer) {
         BOOST_TEST(!r.ec);
         BOOST_TEST(rx.received() == (256u << 20));
         BOOST_TEST(timer_late_ms >= 0);
-        BOOST_TEST(timer_late_ms < 100.0);                 // a 256 MiB transfer takes far longer
-        BOOST_TEST(received_at_timer < (256u << 20));      // it fired during the transfer
+        BOOST_TEST(timer_late_ms < 100.0);             // a 256 MiB transfer takes far longer
+        BOOST_TEST(received_at_timer < (256u << 20));  // it fired during the transfer
     }
 }
 

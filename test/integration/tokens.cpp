@@ -101,8 +101,8 @@ BOOST_AUTO_TEST_CASE(callback_never_inline_and_on_bound_executor) {
 BOOST_AUTO_TEST_CASE(use_future) {
     for (auto mode : modes) {
         fixture fx;
-        std::future<std::uint64_t> fut =
-            zerocopy::async_sendfile(fx.p.a, fx.f.fd(), 0, zerocopy::to_end, with_mode(mode), asio::use_future);
+        std::future<std::uint64_t> fut = zerocopy::async_sendfile(fx.p.a, fx.f.fd(), 0, zerocopy::to_end,
+                                                                  with_mode(mode), asio::use_future);
         std::thread t([&] { fx.ioc.run(); });
         BOOST_TEST(fut.get() == file_size);
         t.join();
@@ -124,8 +124,8 @@ BOOST_AUTO_TEST_CASE(use_awaitable) {
         asio::co_spawn(
             fx.ioc,
             [&]() -> asio::awaitable<void> {
-                got = co_await zerocopy::async_sendfile(fx.p.a, fx.f.fd(), 0, zerocopy::to_end, with_mode(mode),
-                                                        asio::use_awaitable);
+                got = co_await zerocopy::async_sendfile(fx.p.a, fx.f.fd(), 0, zerocopy::to_end,
+                                                        with_mode(mode), asio::use_awaitable);
                 try {
                     co_await zerocopy::async_sendfile(fx.p.a, fx.f.fd(), file_size, 1, asio::use_awaitable);
                 } catch (boost::system::system_error const& e) {
@@ -205,11 +205,12 @@ BOOST_AUTO_TEST_CASE(bind_cancellation_slot_and_awaitable_operators) {
         asio::cancellation_signal sig;
         tcp_pair q(ioc);
         error_code qec;
-        zerocopy::async_sendfile(q.a, f.fd(), 0, zerocopy::to_end, with_mode(mode),
-                                 asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                     qec = ec;
-                                     sent = n;
-                                 }));
+        zerocopy::async_sendfile(
+            q.a, f.fd(), 0, zerocopy::to_end, with_mode(mode),
+            asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
+                qec = ec;
+                sent = n;
+            }));
         asio::steady_timer t2(ioc, std::chrono::milliseconds(100));
         t2.async_wait([&](error_code) { sig.emit(asio::cancellation_type::terminal); });
         ioc.run();
@@ -224,12 +225,12 @@ BOOST_AUTO_TEST_CASE(memory_comes_from_the_associated_allocator) {
         auto counts = std::make_shared<alloc_counts>();
         fixture fx;
         std::size_t live_at_completion = ~std::size_t(0);
-        zerocopy::async_sendfile(fx.p.a, fx.f.fd(), 0, zerocopy::to_end, with_mode(mode),
-                                 asio::bind_allocator(counting_allocator<char>(counts),
-                                                      [&](error_code ec, std::uint64_t) {
-                                                          BOOST_TEST(!ec);
-                                                          live_at_completion = counts->bytes_live;
-                                                      }));
+        zerocopy::async_sendfile(
+            fx.p.a, fx.f.fd(), 0, zerocopy::to_end, with_mode(mode),
+            asio::bind_allocator(counting_allocator<char>(counts), [&](error_code ec, std::uint64_t) {
+                BOOST_TEST(!ec);
+                live_at_completion = counts->bytes_live;
+            }));
         fx.ioc.run();
         BOOST_TEST_MESSAGE("mode " << int(mode) << ": " << counts->allocations << " allocations, largest "
                                    << counts->largest);
@@ -259,7 +260,8 @@ BOOST_AUTO_TEST_CASE(file_objects_and_default_token_executor) {
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-            n = co_await zerocopy::async_sendfile(a, f.fd(), 0, zerocopy::to_end, with_mode(zerocopy::send_mode::native));
+            n = co_await zerocopy::async_sendfile(a, f.fd(), 0, zerocopy::to_end,
+                                                  with_mode(zerocopy::send_mode::native));
             n += co_await zerocopy::async_sendfile(a, f.fd(), 0, 0);
         },
         asio::detached);

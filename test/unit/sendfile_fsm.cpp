@@ -10,12 +10,12 @@
 
 #include <cerrno>
 
+using boost::system::error_code;
 using zerocopy::send_mode;
 using zerocopy::sendfile_options;
 using zerocopy::detail::fsm_action;
 using zerocopy::detail::sendfile_fsm;
 using zerocopy::detail::stream_kind;
-using boost::system::error_code;
 using A = fsm_action;
 
 namespace {
@@ -73,12 +73,15 @@ BOOST_AUTO_TEST_CASE(range_past_the_end_fails_at_once) {
 
 BOOST_AUTO_TEST_CASE(path_choice) {
     // automatic: native where the stream and platform allow it.
-    BOOST_TEST(sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::socket, true).start({}, 10).kind ==
-               A::send_native);
-    BOOST_TEST(sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::generic, true).start({}, 10).kind ==
-               A::read);
-    BOOST_TEST(sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::socket, false).start({}, 10).kind ==
-               A::read);
+    BOOST_TEST(
+        sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::socket, true).start({}, 10).kind ==
+        A::send_native);
+    BOOST_TEST(
+        sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::generic, true).start({}, 10).kind ==
+        A::read);
+    BOOST_TEST(
+        sendfile_fsm(0, 10, opts(send_mode::automatic), stream_kind::socket, false).start({}, 10).kind ==
+        A::read);
     // buffered never sends natively.
     for (auto kind : {stream_kind::socket, stream_kind::descriptor, stream_kind::timed_socket})
         BOOST_TEST(sendfile_fsm(0, 10, opts(send_mode::buffered), kind, true).start({}, 10).kind == A::read);

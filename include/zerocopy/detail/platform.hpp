@@ -53,7 +53,8 @@ ZEROCOPY_DECL io_result read_at(native_file_handle file, std::uint64_t offset, v
 
 /// Writes up to `size` bytes to the descriptor `out` (a pipe, a socket, a character device)
 /// without raising SIGPIPE; would_block when `out` is non-blocking and full.
-ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const* data, std::size_t size) noexcept;
+ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const* data,
+                                            std::size_t size) noexcept;
 
 /// Blocks until `out` is writable or in error (poll). For the blocking twin.
 ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) noexcept;
@@ -75,7 +76,8 @@ inline constexpr std::size_t transmit_file_max = 2147483646;
 ZEROCOPY_DECL boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
                                                           std::uint64_t offset, std::size_t count,
                                                           void* overlapped, void const* head = nullptr,
-                                                          std::size_t head_size = 0, void const* tail = nullptr,
+                                                          std::size_t head_size = 0,
+                                                          void const* tail = nullptr,
                                                           std::size_t tail_size = 0) noexcept;
 
 /// Translates a TransmitFile completion's error as Asio does for its own socket operations

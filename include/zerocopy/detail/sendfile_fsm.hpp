@@ -47,10 +47,10 @@ struct fsm_action {
         done            // complete with ec and bytes_transferred()
     };
     kind_t kind = done;
-    std::uint64_t offset = 0;        // file offset (send_native, read)
-    std::size_t size = 0;            // bytes (send_native, read, write, write_some, try_write)
-    std::size_t buffer_offset = 0;   // try_write
-    boost::system::error_code ec;    // done
+    std::uint64_t offset = 0;       // file offset (send_native, read)
+    std::size_t size = 0;           // bytes (send_native, read, write, write_some, try_write)
+    std::size_t buffer_offset = 0;  // try_write
+    boost::system::error_code ec;   // done
 };
 
 class sendfile_fsm {
@@ -100,9 +100,9 @@ private:
     std::uint64_t sent_ = 0;
     std::size_t max_chunk_;
     std::size_t buffer_size_;
-    std::size_t turn_ = 0;            // bytes sent in this turn (fairness)
-    std::size_t buffered_ = 0;        // bytes in the buffer (descriptor path)
-    std::size_t buffer_pos_ = 0;      // bytes of the buffer already written (descriptor path)
+    std::size_t turn_ = 0;        // bytes sent in this turn (fairness)
+    std::size_t buffered_ = 0;    // bytes in the buffer (descriptor path)
+    std::size_t buffer_pos_ = 0;  // bytes of the buffer already written (descriptor path)
     send_mode mode_;
     stream_kind kind_;
     bool platform_native_;

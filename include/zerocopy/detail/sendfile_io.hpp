@@ -51,7 +51,8 @@ public:
     }
 
     static bool is_synchronous(fsm_action const& a) noexcept {
-        return a.kind == fsm_action::send_native || a.kind == fsm_action::read || a.kind == fsm_action::try_write;
+        return a.kind == fsm_action::send_native || a.kind == fsm_action::read ||
+               a.kind == fsm_action::try_write;
     }
 
     /// The native handle to write to, read anew at every step so that a closed stream never
@@ -90,7 +91,6 @@ public:
     }
 
 private:
-
     Stream& stream_;
     native_file_handle file_;
     bool non_blocking_ = false;

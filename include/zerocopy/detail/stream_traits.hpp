@@ -58,8 +58,9 @@ struct is_stream_socket<boost::asio::basic_stream_socket<Protocol, Executor>> : 
 
 template <class Stream>
 struct stream_traits<
-    Stream, std::enable_if_t<is_stream_socket<std::decay_t<decltype(std::declval<Stream&>().socket())>>::value,
-                             std::void_t<decltype(std::declval<Stream&>().expires_never())>>> {
+    Stream,
+    std::enable_if_t<is_stream_socket<std::decay_t<decltype(std::declval<Stream&>().socket())>>::value,
+                     std::void_t<decltype(std::declval<Stream&>().expires_never())>>> {
     static constexpr stream_kind kind = stream_kind::timed_socket;
     using socket_type = std::decay_t<decltype(std::declval<Stream&>().socket())>;
     static constexpr auto wait_write = boost::asio::socket_base::wait_write;

@@ -68,7 +68,9 @@ public:
     native_send_slot(native_send_slot&& other) noexcept : held_(std::exchange(other.held_, false)) {}
     native_send_slot& operator=(native_send_slot&&) = delete;
     ~native_send_slot() { release(); }
-    bool acquire(bool refuse_when_busy) noexcept { return held_ = acquire_native_send_slot(refuse_when_busy); }
+    bool acquire(bool refuse_when_busy) noexcept {
+        return held_ = acquire_native_send_slot(refuse_when_busy);
+    }
     void release() noexcept {
         if (std::exchange(held_, false)) release_native_send_slot();
     }
@@ -93,8 +95,8 @@ struct native_send_cancellation {
 template <class AsyncWriteStream, class Allocator>
 class async_sendfile_op {
 public:
-    async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                      sendfile_options const& options, Allocator const& alloc,
+    async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                      std::uint64_t count, sendfile_options const& options, Allocator const& alloc,
                       boost::asio::const_buffer head = boost::asio::const_buffer())
         : io_(stream, file),
           fsm_(offset, count, options, stream_traits<AsyncWriteStream>::kind, has_native_send()),
@@ -220,7 +222,8 @@ private:
                 if (!native_slot_.acquire(mode_ == send_mode::automatic)) {
                     // Client Windows would queue this call behind two others: a refusal,
                     // which the machine answers with the buffered path (automatic mode only).
-                    a = fsm_.on_native(boost::system::errc::make_error_code(boost::system::errc::not_supported), 0);
+                    a = fsm_.on_native(
+                        boost::system::errc::make_error_code(boost::system::errc::not_supported), 0);
                     continue;
                 }
                 pending_ = a.kind;
@@ -228,7 +231,8 @@ private:
             }
 #endif
             if (io_.is_synchronous(a)) {
-                unsigned char* const buf = a.kind == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
+                unsigned char* const buf =
+                    a.kind == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
                 a = io_.step(fsm_, a, buf);
                 continue;
             }
@@ -256,7 +260,8 @@ private:
                         // Nothing asynchronous happened: never invoke the handler from inside
                         // the initiating function.
                         suspended_ = true;
-                        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
+                        BOOST_ASIO_HANDLER_LOCATION(
+                            (__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
                         return boost::asio::post(std::move(self));
                     }
                     return complete(self);
@@ -311,7 +316,9 @@ private:
         self.complete(result_, bytes_transferred());
     }
 
-    std::uint64_t bytes_transferred() const noexcept { return head_sent_ + fsm_.bytes_transferred(); }
+    std::uint64_t bytes_transferred() const noexcept {
+        return head_sent_ + fsm_.bytes_transferred();
+    }
 
     sendfile_io<AsyncWriteStream> io_;
     sendfile_fsm fsm_;
@@ -337,14 +344,15 @@ private:
 
 struct initiate_async_sendfile {
     template <class Handler, class AsyncWriteStream>
-    void operator()(Handler&& handler, AsyncWriteStream* stream, native_file_handle file, std::uint64_t offset,
-                    std::uint64_t count, sendfile_options const& options,
+    void operator()(Handler&& handler, AsyncWriteStream* stream, native_file_handle file,
+                    std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
                     boost::asio::const_buffer head = boost::asio::const_buffer()) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         allocator_type const alloc = boost::asio::get_associated_allocator(handler);
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::uint64_t)>(
-            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc, head),
+            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc,
+                                                                head),
             handler, *stream);
     }
 };
@@ -358,9 +366,9 @@ struct initiate_async_sendfile {
     for an empty range. The memory of `head` must stay valid until the handler is invoked.
 */
 template <class AsyncWriteStream, class CompletionToken>
-auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head, native_file_handle file,
-                              std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
-                              CompletionToken&& token) {
+auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head,
+                              native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                              sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
         initiate_async_sendfile{}, token, &stream, file, offset, count, options, head);
 }
@@ -369,23 +377,23 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
 
 template <class AsyncWriteStream, class CompletionToken,
           std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
-auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    sendfile_options const& options, CompletionToken&& token) {
+auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                    std::uint64_t count, sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
         detail::initiate_async_sendfile{}, token, &stream, file, offset, count, options);
 }
 
 template <class AsyncWriteStream, class CompletionToken,
           std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
-auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    CompletionToken&& token) {
+auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                    std::uint64_t count, CompletionToken&& token) {
     return zerocopy::async_sendfile(stream, file, offset, count, sendfile_options{},
                                     std::forward<CompletionToken>(token));
 }
 
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       sendfile_options const& options, boost::system::error_code& ec) {
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, sendfile_options const& options, boost::system::error_code& ec) {
     using detail::fsm_action;
     detail::sendfile_io<SyncWriteStream> io(stream, file);
     detail::sendfile_fsm fsm(offset, count, options, detail::stream_traits<SyncWriteStream>::kind,
@@ -409,7 +417,8 @@ std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::ui
                 a = fsm.on_yield();
                 break;
             case fsm_action::write: {
-                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size), wec);
+                std::size_t const n =
+                    boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size), wec);
                 a = fsm.on_write(wec, n);
                 break;
             }
@@ -426,14 +435,14 @@ std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::ui
 }
 
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       boost::system::error_code& ec) {
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, boost::system::error_code& ec) {
     return zerocopy::sendfile(stream, file, offset, count, sendfile_options{}, ec);
 }
 
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                       sendfile_options const& options) {
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count, sendfile_options const& options) {
     boost::system::error_code ec;
     std::uint64_t const n = zerocopy::sendfile(stream, file, offset, count, options, ec);
     if (ec) boost::asio::detail::throw_error(ec, "zerocopy::sendfile");
@@ -441,7 +450,8 @@ std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::ui
 }
 
 template <class SyncWriteStream>
-std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset, std::uint64_t count) {
+std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
+                       std::uint64_t count) {
     return zerocopy::sendfile(stream, file, offset, count, sendfile_options{});
 }
 
