@@ -74,7 +74,9 @@ constexpr unsigned child_time_limit_s = 600;  // any child still running by then
     std::exit(1);
 }
 
-std::string errno_text(char const* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(char const* what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
 
 double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -98,21 +100,30 @@ std::uint64_t parse_size(std::string s) {
     std::string unit = s.substr(pos);
     for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::uint64_t mult = 1;
-    if (unit.empty() || unit == "b") mult = 1;
-    else if (unit == "k" || unit == "kib" || unit == "kb") mult = KiB;
-    else if (unit == "m" || unit == "mib" || unit == "mb") mult = MiB;
-    else if (unit == "g" || unit == "gib" || unit == "gb") mult = GiB;
-    else throw std::invalid_argument("unknown unit in size '" + s + "'");
+    if (unit.empty() || unit == "b")
+        mult = 1;
+    else if (unit == "k" || unit == "kib" || unit == "kb")
+        mult = KiB;
+    else if (unit == "m" || unit == "mib" || unit == "mb")
+        mult = MiB;
+    else if (unit == "g" || unit == "gib" || unit == "gb")
+        mult = GiB;
+    else
+        throw std::invalid_argument("unknown unit in size '" + s + "'");
     if (v <= 0) throw std::invalid_argument("size must be positive: '" + s + "'");
     return static_cast<std::uint64_t>(v * static_cast<double>(mult));
 }
 
 std::string size_name(std::uint64_t n) {
     char b[32];
-    if (n % GiB == 0) std::snprintf(b, sizeof b, "%llu GiB", static_cast<unsigned long long>(n / GiB));
-    else if (n % MiB == 0) std::snprintf(b, sizeof b, "%llu MiB", static_cast<unsigned long long>(n / MiB));
-    else if (n % KiB == 0) std::snprintf(b, sizeof b, "%llu KiB", static_cast<unsigned long long>(n / KiB));
-    else std::snprintf(b, sizeof b, "%llu B", static_cast<unsigned long long>(n));
+    if (n % GiB == 0)
+        std::snprintf(b, sizeof b, "%llu GiB", static_cast<unsigned long long>(n / GiB));
+    else if (n % MiB == 0)
+        std::snprintf(b, sizeof b, "%llu MiB", static_cast<unsigned long long>(n / MiB));
+    else if (n % KiB == 0)
+        std::snprintf(b, sizeof b, "%llu KiB", static_cast<unsigned long long>(n / KiB));
+    else
+        std::snprintf(b, sizeof b, "%llu B", static_cast<unsigned long long>(n));
     return b;
 }
 
@@ -201,7 +212,7 @@ bool read_all(int fd, void* data, std::size_t n) {
 // Creates (or reuses) `dir/zerocopy_bench_<size>` filled with a fixed pseudo-random pattern.
 std::string make_file(std::string const& dir, std::uint64_t size) {
     std::string const path = dir + "/zerocopy_bench_" + std::to_string(size);
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size) return path;
     int const fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) die(errno_text(("create " + path).c_str()));
@@ -234,7 +245,8 @@ double warm_page_cache(int fd, std::uint64_t size) {
     void* const map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) return -1;
     long const page = sysconf(_SC_PAGESIZE);
-    std::size_t const pages = static_cast<std::size_t>((size + static_cast<std::uint64_t>(page) - 1) / static_cast<std::uint64_t>(page));
+    std::size_t const pages = static_cast<std::size_t>((size + static_cast<std::uint64_t>(page) - 1) /
+                                                       static_cast<std::uint64_t>(page));
     std::vector<unsigned char> vec(pages);
     double frac = -1;
     if (::mincore(map, size, vec.data()) == 0) {
@@ -282,12 +294,14 @@ std::uint64_t run_raw_readwrite(job const& j) {
     for (std::uint64_t i = 0; i < j.count; ++i) {
         std::uint64_t off = 0;
         while (off < j.size) {
-            std::size_t const ask = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), j.size - off));
+            std::size_t const ask =
+                static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), j.size - off));
             ssize_t const r = ::pread(j.file, buf.data(), ask, static_cast<off_t>(off));
             if (r < 0 && errno == EINTR) continue;
             if (r < 0) throw std::runtime_error(errno_text("pread"));
             if (r == 0) throw std::runtime_error("pread: unexpected end of file");
-            if (!write_all(j.sock, buf.data(), static_cast<std::size_t>(r))) throw std::runtime_error(errno_text("write"));
+            if (!write_all(j.sock, buf.data(), static_cast<std::size_t>(r)))
+                throw std::runtime_error(errno_text("write"));
             off += static_cast<std::uint64_t>(r);
             total += static_cast<std::uint64_t>(r);
         }
@@ -333,7 +347,9 @@ std::uint64_t run_zerocopy(job const& j, zerocopy::send_mode mode) {
     opts.mode = mode;
     int const file = j.file;
     std::uint64_t const size = j.size;
-    auto start = [&s, file, size, opts](auto& self) { zerocopy::async_sendfile(s, file, 0, size, opts, self); };
+    auto start = [&s, file, size, opts](auto& self) {
+        zerocopy::async_sendfile(s, file, 0, size, opts, self);
+    };
     std::uint64_t const n = run_async(j, ioc, start);
     s.release();
     return n;
@@ -385,8 +401,12 @@ struct contender {
     std::uint64_t (*run)(job const&);
 };
 
-std::uint64_t run_zerocopy_native(job const& j) { return run_zerocopy(j, zerocopy::send_mode::native); }
-std::uint64_t run_zerocopy_buffered(job const& j) { return run_zerocopy(j, zerocopy::send_mode::buffered); }
+std::uint64_t run_zerocopy_native(job const& j) {
+    return run_zerocopy(j, zerocopy::send_mode::native);
+}
+std::uint64_t run_zerocopy_buffered(job const& j) {
+    return run_zerocopy(j, zerocopy::send_mode::buffered);
+}
 
 constexpr std::array<contender, 6> all_contenders{{
     {"raw-sendfile", run_raw_sendfile},
@@ -482,8 +502,8 @@ struct harness {
         _exit(0);
     }
 
-    [[noreturn]] void sender_main(int report_fd, contender const& c, std::string const& path, std::uint64_t size,
-                                  std::uint64_t count) {
+    [[noreturn]] void sender_main(int report_fd, contender const& c, std::string const& path,
+                                  std::uint64_t size, std::uint64_t count) {
         pin_to(sender_cpu);
         alarm(child_time_limit_s);
         sender_report rep;
@@ -591,7 +611,8 @@ void usage() {
         "                          [--bytes-per-run 256MiB] [--max-files 20000] [--dir /tmp] [--tsv FILE]\n"
         "  zerocopy_bench seed [--size 1GiB] [--runs 100] [--dir /tmp] [--tsv FILE]\n"
         "  zerocopy_bench http [http_bench.py arguments]\n"
-        "contenders: raw-sendfile raw-readwrite beast-file-body zerocopy-native zerocopy-buffered zerocopy-http\n");
+        "contenders: raw-sendfile raw-readwrite beast-file-body zerocopy-native zerocopy-buffered "
+        "zerocopy-http\n");
 }
 
 common_args parse_common(int argc, char** argv, bool seed) {
@@ -604,11 +625,16 @@ common_args parse_common(int argc, char** argv, bool seed) {
             return argv[++i];
         };
         try {
-            if (k == "--runs") a.runs = std::stoi(value());
-            else if (k == "--dir") a.dir = value();
-            else if (k == "--tsv") a.tsv = value();
-            else if (k == "--bytes-per-run" && !seed) a.bytes_per_run = parse_size(value());
-            else if (k == "--max-files" && !seed) a.max_files = std::stoull(value());
+            if (k == "--runs")
+                a.runs = std::stoi(value());
+            else if (k == "--dir")
+                a.dir = value();
+            else if (k == "--tsv")
+                a.tsv = value();
+            else if (k == "--bytes-per-run" && !seed)
+                a.bytes_per_run = parse_size(value());
+            else if (k == "--max-files" && !seed)
+                a.max_files = std::stoull(value());
             else if ((k == "--sizes" && !seed) || (k == "--size" && seed)) {
                 a.sizes.clear();
                 for (auto const& s : split(value(), ',')) a.sizes.push_back(parse_size(s));
@@ -634,11 +660,14 @@ common_args parse_common(int argc, char** argv, bool seed) {
     }
     if (a.runs < 1) die("--runs must be at least 1");
     if (a.sizes.empty()) {
-        if (seed) a.sizes = {GiB};
-        else a.sizes = {4 * KiB, 64 * KiB, MiB, 64 * MiB, GiB};
+        if (seed)
+            a.sizes = {GiB};
+        else
+            a.sizes = {4 * KiB, 64 * KiB, MiB, 64 * MiB, GiB};
     }
     if (a.contenders.empty()) {
-        if (seed) a.contenders = {find_contender("zerocopy-native"), find_contender("raw-readwrite")};
+        if (seed)
+            a.contenders = {find_contender("zerocopy-native"), find_contender("raw-readwrite")};
         else
             for (auto const& c : all_contenders) a.contenders.push_back(&c);
     }
@@ -691,15 +720,21 @@ int transfer_main(int argc, char** argv) {
     harness h;
     std::FILE* tsv = a.tsv.empty() ? nullptr : std::fopen(a.tsv.c_str(), "w");
     if (!a.tsv.empty() && !tsv) die(errno_text(("open " + a.tsv).c_str()));
-    if (tsv) std::fprintf(tsv, "mode\tsize\tfiles\tround\tcontender\tseconds\tgibps\tcpu_s_per_gib\trecv_cpu_s_per_gib\tresident\n");
+    if (tsv)
+        std::fprintf(tsv,
+                     "mode\tsize\tfiles\tround\tcontender\tseconds\tgibps\tcpu_s_per_gib\trecv_cpu_s_per_"
+                     "gib\tresident\n");
 
     std::printf("## zerocopy_bench transfer\n\n");
-    std::printf("- machine: %s\n- sender CPU %d, receiver CPU %d; load average at start: %s\n- runs per contender and size: %d, "
-                "interleaved\n",
-                machine_line().c_str(), h.sender_cpu, h.receiver_cpu, loadavg().c_str(), a.runs);
+    std::printf(
+        "- machine: %s\n- sender CPU %d, receiver CPU %d; load average at start: %s\n- runs per contender "
+        "and size: %d, "
+        "interleaved\n",
+        machine_line().c_str(), h.sender_cpu, h.receiver_cpu, loadavg().c_str(), a.runs);
 
     std::map<std::pair<std::uint64_t, std::string>, cell> cells;
-    // ratio[size][contender] per round, against raw-sendfile / zerocopy-native / raw-readwrite / beast-file-body
+    // ratio[size][contender] per round, against raw-sendfile / zerocopy-native / raw-readwrite /
+    // beast-file-body
     std::map<std::tuple<std::uint64_t, std::string, std::string>, std::vector<double>> thr_ratio, cpu_ratio;
     std::map<std::uint64_t, std::uint64_t> files_of;
     for (std::uint64_t size : a.sizes) {
@@ -723,17 +758,20 @@ int transfer_main(int argc, char** argv) {
                 this_round[c->name] = r;
                 if (tsv)
                     std::fprintf(tsv, "transfer\t%llu\t%llu\t%d\t%s\t%.6f\t%.4f\t%.5f\t%.5f\t%.4f\n",
-                                 static_cast<unsigned long long>(size), static_cast<unsigned long long>(files), round,
-                                 c->name, r.wall, gib / r.wall, r.cpu / gib, r.recv_cpu / gib, r.resident);
+                                 static_cast<unsigned long long>(size),
+                                 static_cast<unsigned long long>(files), round, c->name, r.wall, gib / r.wall,
+                                 r.cpu / gib, r.recv_cpu / gib, r.resident);
                 if (r.resident >= 0 && r.resident < 0.999)
-                    std::fprintf(stderr, "warning: %s: only %.1f%% of the file resident after the warm-up\n", c->name,
-                                 r.resident * 100);
+                    std::fprintf(stderr, "warning: %s: only %.1f%% of the file resident after the warm-up\n",
+                                 c->name, r.resident * 100);
             }
             for (auto const& [name, r] : this_round)
-                for (char const* base : {"raw-sendfile", "zerocopy-native", "raw-readwrite", "beast-file-body"}) {
+                for (char const* base :
+                     {"raw-sendfile", "zerocopy-native", "raw-readwrite", "beast-file-body"}) {
                     auto it = this_round.find(base);
                     if (it == this_round.end()) continue;
-                    thr_ratio[{size, name, base}].push_back(it->second.wall / r.wall);  // same bytes: time ratio
+                    thr_ratio[{size, name, base}].push_back(it->second.wall /
+                                                            r.wall);  // same bytes: time ratio
                     if (it->second.cpu > 0) cpu_ratio[{size, name, base}].push_back(r.cpu / it->second.cpu);
                 }
         }
@@ -748,22 +786,24 @@ int transfer_main(int argc, char** argv) {
     for (std::uint64_t size : a.sizes) {
         std::uint64_t const files = files_of[size];
         std::printf("\n### %s%s\n\n", size_name(size).c_str(),
-                    files > 1 ? (", " + std::to_string(files) + " files back to back per run").c_str() : ", one file per run");
-        std::printf("| contender | GiB/s median | GiB/s min–max | %s | sender CPU s/GiB | receiver CPU s/GiB | "
-                    "× raw-sendfile throughput | × raw-sendfile CPU |\n",
-                    files > 1 ? "files/s · µs/file" : "seconds per file");
+                    files > 1 ? (", " + std::to_string(files) + " files back to back per run").c_str()
+                              : ", one file per run");
+        std::printf(
+            "| contender | GiB/s median | GiB/s min–max | %s | sender CPU s/GiB | receiver CPU s/GiB | "
+            "× raw-sendfile throughput | × raw-sendfile CPU |\n",
+            files > 1 ? "files/s · µs/file" : "seconds per file");
         std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (auto const* c : a.contenders) {
             auto const& cl = cells[{size, c->name}];
             double const w = median(cl.wall);
-            std::string per_file = files > 1
-                                       ? fmt("%.0f", static_cast<double>(files) / w) + " · " +
-                                             fmt("%.2f", w * 1e6 / static_cast<double>(files))
-                                       : fmt("%.3f", w);
-            std::printf("| %s | %.2f | %.2f–%.2f | %s | %.3f | %.3f | %.2f | %.2f |\n", c->name, median(cl.gibps),
-                        *std::min_element(cl.gibps.begin(), cl.gibps.end()),
-                        *std::max_element(cl.gibps.begin(), cl.gibps.end()), per_file.c_str(), median(cl.cpu_per_gib),
-                        median(cl.recv_cpu_per_gib), ratio(thr_ratio, size, c->name, "raw-sendfile"),
+            std::string per_file = files > 1 ? fmt("%.0f", static_cast<double>(files) / w) + " · " +
+                                                   fmt("%.2f", w * 1e6 / static_cast<double>(files))
+                                             : fmt("%.3f", w);
+            std::printf("| %s | %.2f | %.2f–%.2f | %s | %.3f | %.3f | %.2f | %.2f |\n", c->name,
+                        median(cl.gibps), *std::min_element(cl.gibps.begin(), cl.gibps.end()),
+                        *std::max_element(cl.gibps.begin(), cl.gibps.end()), per_file.c_str(),
+                        median(cl.cpu_per_gib), median(cl.recv_cpu_per_gib),
+                        ratio(thr_ratio, size, c->name, "raw-sendfile"),
                         ratio(cpu_ratio, size, c->name, "raw-sendfile"));
         }
     }
@@ -789,7 +829,8 @@ int transfer_main(int argc, char** argv) {
             ts.push_back({"zerocopy-http throughput × zerocopy-native, " + size_name(size),
                           ratio(thr_ratio, size, "zerocopy-http", "zerocopy-native"), 0.95, false});
     print_targets(ts);
-    std::printf("\nRatios are medians of per-round ratios (each round runs every contender once, interleaved).\n");
+    std::printf(
+        "\nRatios are medians of per-round ratios (each round runs every contender once, interleaved).\n");
     return 0;
 }
 
@@ -802,9 +843,11 @@ int seed_main(int argc, char** argv) {
     if (!a.tsv.empty() && !tsv) die(errno_text(("open " + a.tsv).c_str()));
     if (tsv) std::fprintf(tsv, "mode\tsize\tround\tcontender\tseconds\tcpu_s\n");
 
-    std::printf("## zerocopy_bench seed\n\n- machine: %s\n- %s file, %d transfers per method, interleaved; load average "
-                "at start: %s\n",
-                machine_line().c_str(), size_name(size).c_str(), a.runs, loadavg().c_str());
+    std::printf(
+        "## zerocopy_bench seed\n\n- machine: %s\n- %s file, %d transfers per method, interleaved; load "
+        "average "
+        "at start: %s\n",
+        machine_line().c_str(), size_name(size).c_str(), a.runs, loadavg().c_str());
     std::map<std::string, std::vector<double>> times, cpus;
     for (int round = 0; round < a.runs; ++round)
         for (auto const* c : a.contenders) {
@@ -812,24 +855,27 @@ int seed_main(int argc, char** argv) {
             times[c->name].push_back(r.wall);
             cpus[c->name].push_back(r.cpu);
             if (tsv)
-                std::fprintf(tsv, "seed\t%llu\t%d\t%s\t%.6f\t%.6f\n", static_cast<unsigned long long>(size), round, c->name,
-                             r.wall, r.cpu);
+                std::fprintf(tsv, "seed\t%llu\t%d\t%s\t%.6f\t%.6f\n", static_cast<unsigned long long>(size),
+                             round, c->name, r.wall, r.cpu);
         }
     if (tsv) std::fclose(tsv);
 
-    std::printf("\n| method | mean (s) | standard deviation (s) | min (s) | max (s) | sender CPU mean (s) |\n");
+    std::printf(
+        "\n| method | mean (s) | standard deviation (s) | min (s) | max (s) | sender CPU mean (s) |\n");
     std::printf("|---|---:|---:|---:|---:|---:|\n");
     for (auto const* c : a.contenders) {
         auto const& t = times[c->name];
         std::printf("| %s | %.4f | %.4f | %.4f | %.4f | %.4f |\n", c->name, mean(t), stddev(t),
-                    *std::min_element(t.begin(), t.end()), *std::max_element(t.begin(), t.end()), mean(cpus[c->name]));
+                    *std::min_element(t.begin(), t.end()), *std::max_element(t.begin(), t.end()),
+                    mean(cpus[c->name]));
     }
     if (times.count("zerocopy-native") && times.count("raw-readwrite")) {
         auto const& n = times["zerocopy-native"];
         auto const& r = times["raw-readwrite"];
         std::vector<target> ts;
         ts.push_back({"seed: zerocopy-native mean time × raw-readwrite", mean(n) / mean(r), 0.55, true});
-        ts.push_back({"seed: zerocopy-native standard deviation × raw-readwrite", stddev(n) / stddev(r), 1.0, true});
+        ts.push_back(
+            {"seed: zerocopy-native standard deviation × raw-readwrite", stddev(n) / stddev(r), 1.0, true});
         print_targets(ts);
         std::printf("\n(The standard deviation target is 'lower': a ratio below 1.)\n");
     }

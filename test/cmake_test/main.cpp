@@ -82,7 +82,8 @@ int make_file() {
     for (auto const& r : regions) {
         buf.resize(static_cast<std::size_t>(r.end - r.begin));
         for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = expected_byte(r.begin + i);
-        if (::pwrite(fd, buf.data(), buf.size(), static_cast<off_t>(r.begin)) != static_cast<ssize_t>(buf.size()))
+        if (::pwrite(fd, buf.data(), buf.size(), static_cast<off_t>(r.begin)) !=
+            static_cast<ssize_t>(buf.size()))
             return -1;
     }
     return fd;
@@ -107,10 +108,12 @@ void check(unsigned char const* data, std::size_t n, std::uint64_t pos, outcome&
     };
     std::uint64_t const end = pos + n;
     while (pos < end) {
-        auto const it = std::find_if(regions.begin(), regions.end(), [&](region const& r) { return r.end > pos; });
+        auto const it =
+            std::find_if(regions.begin(), regions.end(), [&](region const& r) { return r.end > pos; });
         std::uint64_t const hole_end = it == regions.end() ? end : std::min(end, std::max(pos, it->begin));
         while (pos < hole_end) {
-            std::size_t const k = static_cast<std::size_t>(std::min<std::uint64_t>(hole_end - pos, sizeof(zeros)));
+            std::size_t const k =
+                static_cast<std::size_t>(std::min<std::uint64_t>(hole_end - pos, sizeof(zeros)));
             if (std::memcmp(data, zeros, k) != 0)
                 for (std::size_t i = 0; i < k; ++i)
                     if (data[i] != 0) bad(pos + i);
@@ -157,7 +160,8 @@ int fail(failure f, std::string const& what) {
 
 int main() {
     int const fd = make_file();
-    if (fd == -1) return fail(cannot_make_file, std::string("cannot create the sparse file: ") + std::strerror(errno));
+    if (fd == -1)
+        return fail(cannot_make_file, std::string("cannot create the sparse file: ") + std::strerror(errno));
 
     outcome out;
     auto const t0 = std::chrono::steady_clock::now();
@@ -174,7 +178,8 @@ int main() {
         out.error = std::current_exception();
     }
     ::close(fd);
-    auto const ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    auto const ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
 
     if (out.error) {
         try {
@@ -187,8 +192,10 @@ int main() {
     }
     if (out.send_ec) return fail(sender_error, "async_sendfile: " + out.send_ec.message());
     if (out.sent != file_size)
-        return fail(sent_count_wrong, "sent " + std::to_string(out.sent) + " of " + std::to_string(file_size));
-    if (out.receive_end != asio::error::eof) return fail(receiver_error, "receiver: " + out.receive_end.message());
+        return fail(sent_count_wrong,
+                    "sent " + std::to_string(out.sent) + " of " + std::to_string(file_size));
+    if (out.receive_end != asio::error::eof)
+        return fail(receiver_error, "receiver: " + out.receive_end.message());
     if (out.received != file_size)
         return fail(received_count_wrong,
                     "received " + std::to_string(out.received) + " of " + std::to_string(file_size));

@@ -11,12 +11,12 @@
 #include <string_view>
 
 // A property violation: report it and abort, which libFuzzer records as a crash with its input.
-#define ZEROCOPY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                             \
-        if (!(cond)) {                                                                               \
-            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond);       \
-            std::abort();                                                                            \
-        }                                                                                            \
+#define ZEROCOPY_FUZZ_CHECK(cond)                                                              \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            std::fprintf(stderr, "%s:%d: property violated: %s\n", __FILE__, __LINE__, #cond); \
+            std::abort();                                                                      \
+        }                                                                                      \
     } while (false)
 
 namespace zerocopy_fuzz {
@@ -38,7 +38,8 @@ public:
     }
     // Text up to the next `sep` byte (consumed), or all the rest.
     std::string_view field(char sep) noexcept {
-        auto const* p = static_cast<std::uint8_t const*>(std::memchr(data_, static_cast<unsigned char>(sep), size_));
+        auto const* p =
+            static_cast<std::uint8_t const*>(std::memchr(data_, static_cast<unsigned char>(sep), size_));
         std::size_t const n = p ? static_cast<std::size_t>(p - data_) : size_;
         std::string_view out(reinterpret_cast<char const*>(data_), n);
         data_ += n;

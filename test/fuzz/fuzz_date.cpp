@@ -1,7 +1,7 @@
 // HTTP-date parser and formatter (RFC 9110 section 5.6.7).
 // Input: 8 bytes of "now" (seconds since the epoch, kept within years 1970..2200), then the text.
-// Properties: a parsed date (from year 1 on) formats to an IMF-fixdate of 29 characters that parses back to the same
-// value; formatting any 64-bit time is safe and always gives 29 characters that parse.
+// Properties: a parsed date (from year 1 on) formats to an IMF-fixdate of 29 characters that parses back to
+// the same value; formatting any 64-bit time is safe and always gives 29 characters that parse.
 #include "fuzz_common.hpp"
 
 #include <zerocopy/http/date.hpp>

@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         if (weak != etag_list_result::invalid) {
             std::string const longer = std::string(list) + ", " + std::string(current.weak ? "W/" : "") +
                                        std::string(current.opaque);
-            ZEROCOPY_FUZZ_CHECK(match_etag_list(longer, current, etag_comparison::weak) == etag_list_result::match);
+            ZEROCOPY_FUZZ_CHECK(match_etag_list(longer, current, etag_comparison::weak) ==
+                                etag_list_result::match);
         }
     }
     return 0;

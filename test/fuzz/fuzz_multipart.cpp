@@ -27,7 +27,9 @@ namespace {
 
 constexpr std::size_t file_size = 16384;
 
-char file_byte(std::size_t i) { return static_cast<char>((i * 131u + (i >> 8)) & 0xffu); }
+char file_byte(std::size_t i) {
+    return static_cast<char>((i * 131u + (i >> 8)) & 0xffu);
+}
 
 // A memory file holding the representation, created once.
 int representation_fd() {

@@ -43,7 +43,9 @@ void put_file(std::string const& path, std::string const& content) {
     ::close(fd);
 }
 
-void link(std::string const& target, std::string const& path) { must(::symlink(target.c_str(), path.c_str()) == 0, path.c_str()); }
+void link(std::string const& target, std::string const& path) {
+    must(::symlink(target.c_str(), path.c_str()) == 0, path.c_str());
+}
 
 void remove_tree() {
     if (!scratch.empty()) {
@@ -147,7 +149,8 @@ void resolve_both(std::string_view target, decoded_target const& t) {
     ZEROCOPY_FUZZ_CHECK(a.location == b.location);
     ZEROCOPY_FUZZ_CHECK(a.relative_path == b.relative_path);
     if (a.status == resolve_status::file) {
-        struct stat sa {}, sb {};
+        struct stat sa {
+        }, sb{};
         ZEROCOPY_FUZZ_CHECK(::fstat(a.file.get(), &sa) == 0 && ::fstat(b.file.get(), &sb) == 0);
         ZEROCOPY_FUZZ_CHECK(sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev);
     }

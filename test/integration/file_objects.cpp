@@ -97,8 +97,8 @@ void check_reads_from(File& file, std::uint64_t at) {
 
 template <class File, class Pair>
 void async_range(zerocopy::send_mode mode, range const& r) {
-    BOOST_TEST_CONTEXT(file_name<File>() << " " << mode_name(mode) << " offset " << r.offset << " count "
-                                         << r.count) {
+    BOOST_TEST_CONTEXT(file_name<File>()
+                       << " " << mode_name(mode) << " offset " << r.offset << " count " << r.count) {
         temp_file tf(file_size);
         File file;
         open_read(file, tf);
@@ -138,15 +138,15 @@ void async_range(zerocopy::send_mode mode, range const& r) {
 template <class File, class = void>
 struct has_sync_file_overload : std::false_type {};
 template <class File>
-struct has_sync_file_overload<File, std::void_t<decltype(zerocopy::sendfile(
-                                        std::declval<asio::ip::tcp::socket&>(), std::declval<File&>(),
-                                        std::uint64_t(), std::uint64_t(), std::declval<zerocopy::sendfile_options>(),
-                                        std::declval<error_code&>()))>> : std::true_type {};
+struct has_sync_file_overload<
+    File, std::void_t<decltype(zerocopy::sendfile(
+              std::declval<asio::ip::tcp::socket&>(), std::declval<File&>(), std::uint64_t(), std::uint64_t(),
+              std::declval<zerocopy::sendfile_options>(), std::declval<error_code&>()))>> : std::true_type {};
 
 template <class File>
 void sync_range(zerocopy::send_mode mode, range const& r) {
-    BOOST_TEST_CONTEXT(file_name<File>() << " " << mode_name(mode) << " offset " << r.offset << " count "
-                                         << r.count) {
+    BOOST_TEST_CONTEXT(file_name<File>()
+                       << " " << mode_name(mode) << " offset " << r.offset << " count " << r.count) {
         temp_file tf(file_size);
         File file;
         open_read(file, tf);
@@ -315,8 +315,9 @@ BOOST_AUTO_TEST_CASE(beast_file_stdio_async_tcp_and_unix_all_modes) {
 // The blocking twin, given the file object's handle (or the object itself once the library
 // has that overload). Labelled: test/integration/more_tests.cmake runs it as its own CTest entry.
 BOOST_AUTO_TEST_CASE(blocking_twin_beast_files, *boost::unit_test::label("blocking_twin")) {
-    BOOST_WARN_MESSAGE((has_sync_file_overload<beast::file_posix>::value),
-                       "zerocopy::sendfile has no overload for file objects yet; using native_file_handle_of");
+    BOOST_WARN_MESSAGE(
+        (has_sync_file_overload<beast::file_posix>::value),
+        "zerocopy::sendfile has no overload for file objects yet; using native_file_handle_of");
     for (auto mode : all_modes)
         for (auto const& r : ranges) {
             sync_range<beast::file_posix>(mode, r);

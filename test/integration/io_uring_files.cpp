@@ -52,7 +52,8 @@ boost::test_tools::assertion_result io_uring_available(boost::unit_test::test_un
         res = false;
         res.message() << "io_uring is not available in this environment: io_uring_setup failed with "
                       << std::strerror(-r);
-        BOOST_TEST_MESSAGE("skipping the io_uring file tests: io_uring_setup failed with " << std::strerror(-r));
+        BOOST_TEST_MESSAGE("skipping the io_uring file tests: io_uring_setup failed with "
+                           << std::strerror(-r));
     }
     return res;  // other errors (ENOMEM...) are left for the tests to report as failures
 }
@@ -65,10 +66,12 @@ constexpr std::uint64_t file_size = (3u << 20) + 77;
 struct range {
     std::uint64_t offset, count;
 };
-std::array<range, 4> const ranges{{{0, zerocopy::to_end}, {9, (1u << 20) + 1}, {(2u << 20) + 3, zerocopy::to_end},
-                                   {file_size - 1, 1}}};
+std::array<range, 4> const ranges{
+    {{0, zerocopy::to_end}, {9, (1u << 20) + 1}, {(2u << 20) + 3, zerocopy::to_end}, {file_size - 1, 1}}};
 
-std::uint64_t range_length(range const& r) { return r.count == zerocopy::to_end ? file_size - r.offset : r.count; }
+std::uint64_t range_length(range const& r) {
+    return r.count == zerocopy::to_end ? file_size - r.offset : r.count;
+}
 
 template <class File>
 char const* file_name() {
@@ -77,8 +80,8 @@ char const* file_name() {
 
 template <class File, class Pair>
 void async_range(zerocopy::send_mode mode, range const& r) {
-    BOOST_TEST_CONTEXT(file_name<File>() << " mode " << int(mode) << " offset " << r.offset << " count "
-                                         << r.count) {
+    BOOST_TEST_CONTEXT(file_name<File>()
+                       << " mode " << int(mode) << " offset " << r.offset << " count " << r.count) {
         temp_file tf(file_size);
         asio::io_context ioc;
         File file(ioc, tf.path(), asio::file_base::read_only);
@@ -202,10 +205,11 @@ BOOST_AUTO_TEST_CASE(stream_file_as_destination_takes_buffered_path) {
             opt.mode = mode;
             error_code result = asio::error::would_block;
             std::uint64_t sent = 0;
-            zerocopy::async_sendfile(out, src.fd(), r.offset, r.count, opt, [&](error_code ec, std::uint64_t n) {
-                result = ec;
-                sent = n;
-            });
+            zerocopy::async_sendfile(out, src.fd(), r.offset, r.count, opt,
+                                     [&](error_code ec, std::uint64_t n) {
+                                         result = ec;
+                                         sent = n;
+                                     });
             ioc.run();
             out.close();
 
@@ -221,7 +225,8 @@ BOOST_AUTO_TEST_CASE(stream_file_as_destination_takes_buffered_path) {
             BOOST_TEST(static_cast<std::uint64_t>(st.st_size) == want);
             std::vector<unsigned char> got(static_cast<std::size_t>(want));
             if (want != 0)
-                BOOST_REQUIRE(::pread(dst.fd(), got.data(), got.size(), 0) == static_cast<ssize_t>(got.size()));
+                BOOST_REQUIRE(::pread(dst.fd(), got.data(), got.size(), 0) ==
+                              static_cast<ssize_t>(got.size()));
             std::uint64_t bad = 0;
             for (std::size_t i = 0; i < got.size(); ++i) bad += got[i] != pattern_byte(r.offset + i);
             BOOST_TEST(bad == 0u);
@@ -229,7 +234,8 @@ BOOST_AUTO_TEST_CASE(stream_file_as_destination_takes_buffered_path) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(blocking_twin_with_random_access_file_handle, *boost::unit_test::label("blocking_twin")) {
+BOOST_AUTO_TEST_CASE(blocking_twin_with_random_access_file_handle,
+                     *boost::unit_test::label("blocking_twin")) {
     for (auto mode : all_modes) {
         BOOST_TEST_CONTEXT("mode " << int(mode)) {
             temp_file tf(file_size);

@@ -83,7 +83,8 @@ private:
 // would cost more than the transfer itself at 5 GiB).
 class layout_receiver {
 public:
-    layout_receiver(int fd, std::uint64_t offset) : fd_(::dup(fd)), offset_(offset), thread_([this] { run(); }) {}
+    layout_receiver(int fd, std::uint64_t offset)
+        : fd_(::dup(fd)), offset_(offset), thread_([this] { run(); }) {}
     layout_receiver(layout_receiver const&) = delete;
     layout_receiver& operator=(layout_receiver const&) = delete;
     ~layout_receiver() { join(); }
@@ -120,10 +121,13 @@ private:
         std::uint64_t const end = pos + n;
         while (pos < end) {
             // The next region that ends after pos, if any.
-            auto const it = std::find_if(regions.begin(), regions.end(), [&](region const& r) { return r.end > pos; });
-            std::uint64_t const hole_end = it == regions.end() ? end : std::min(end, std::max(pos, it->begin));
+            auto const it =
+                std::find_if(regions.begin(), regions.end(), [&](region const& r) { return r.end > pos; });
+            std::uint64_t const hole_end =
+                it == regions.end() ? end : std::min(end, std::max(pos, it->begin));
             for (; pos < hole_end;) {  // a hole: all zeros
-                std::size_t const k = static_cast<std::size_t>(std::min<std::uint64_t>(hole_end - pos, sizeof(zeros)));
+                std::size_t const k =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(hole_end - pos, sizeof(zeros)));
                 if (std::memcmp(data, zeros, k) != 0) {
                     for (std::size_t i = 0; i < k; ++i)
                         if (data[i] != 0) mismatch(pos + i, 1);
@@ -152,13 +156,16 @@ sparse_file const& the_file() {
 }
 
 char const* mode_name(zerocopy::send_mode m) {
-    return m == zerocopy::send_mode::native ? "native" : m == zerocopy::send_mode::buffered ? "buffered" : "automatic";
+    return m == zerocopy::send_mode::native     ? "native"
+           : m == zerocopy::send_mode::buffered ? "buffered"
+                                                : "automatic";
 }
 
 template <class Stream = asio::ip::tcp::socket>
 void async_transfer(zerocopy::send_mode mode, std::uint64_t offset, std::uint64_t count,
                     std::size_t max_chunk = zerocopy::sendfile_options{}.max_chunk) {
-    BOOST_TEST_CONTEXT(mode_name(mode) << " offset " << offset << " count " << count << " max_chunk " << max_chunk) {
+    BOOST_TEST_CONTEXT(mode_name(mode)
+                       << " offset " << offset << " count " << count << " max_chunk " << max_chunk) {
         asio::io_context ioc;
         tcp_pair p(ioc);
         layout_receiver rx(p.b.native_handle(), offset);
@@ -169,22 +176,25 @@ void async_transfer(zerocopy::send_mode mode, std::uint64_t offset, std::uint64_
         error_code result = asio::error::would_block;
         std::uint64_t sent = 0;
         auto const t0 = std::chrono::steady_clock::now();
-        zerocopy::async_sendfile(stream, the_file().fd(), offset, count, opt, [&](error_code ec, std::uint64_t n) {
-            result = ec;
-            sent = n;
-            stream.close();
-        });
+        zerocopy::async_sendfile(stream, the_file().fd(), offset, count, opt,
+                                 [&](error_code ec, std::uint64_t n) {
+                                     result = ec;
+                                     sent = n;
+                                     stream.close();
+                                 });
         ioc.run();
         rx.join();
         auto const ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+                .count();
         BOOST_TEST_MESSAGE(mode_name(mode) << ": " << sent << " bytes in " << ms << " ms");
 
         std::uint64_t const want = count == zerocopy::to_end ? file_size - offset : count;
         BOOST_TEST(!result, result.message());
         BOOST_TEST(sent == want);
         BOOST_TEST(rx.received() == want);
-        BOOST_TEST(rx.mismatches() == 0u, rx.mismatches() << " bytes differ, the first at " << rx.first_mismatch());
+        BOOST_TEST(rx.mismatches() == 0u, rx.mismatches()
+                                              << " bytes differ, the first at " << rx.first_mismatch());
     }
 }
 
@@ -200,8 +210,9 @@ BOOST_AUTO_TEST_SUITE(large_file)
 BOOST_AUTO_TEST_CASE(layout_self_check) {
     // The file really holds the layout (pread at the interesting offsets), so that a wrong
     // expectation cannot hide a wrong transfer.
-    for (std::uint64_t pos : {std::uint64_t(0), 2 * GiB - 1, 2 * GiB, std::uint64_t(0x7ffff000), 4 * GiB - 1,
-                              4 * GiB, 4 * GiB + 69999, 4 * GiB + 70000, 5 * GiB, file_size - 5001, file_size - 1}) {
+    for (std::uint64_t pos :
+         {std::uint64_t(0), 2 * GiB - 1, 2 * GiB, std::uint64_t(0x7ffff000), 4 * GiB - 1, 4 * GiB,
+          4 * GiB + 69999, 4 * GiB + 70000, 5 * GiB, file_size - 5001, file_size - 1}) {
         unsigned char b = 0xAA;
         BOOST_REQUIRE(::pread(the_file().fd(), &b, 1, static_cast<off_t>(pos)) == 1);
         BOOST_TEST(b == expected_byte(pos), "at " << pos);
@@ -212,9 +223,13 @@ BOOST_AUTO_TEST_CASE(layout_self_check) {
     BOOST_TEST(expected_byte(GiB) == 0);
 }
 
-BOOST_AUTO_TEST_CASE(whole_file_native) { async_transfer(zerocopy::send_mode::native, 0, zerocopy::to_end); }
+BOOST_AUTO_TEST_CASE(whole_file_native) {
+    async_transfer(zerocopy::send_mode::native, 0, zerocopy::to_end);
+}
 
-BOOST_AUTO_TEST_CASE(whole_file_buffered) { async_transfer(zerocopy::send_mode::buffered, 0, zerocopy::to_end); }
+BOOST_AUTO_TEST_CASE(whole_file_buffered) {
+    async_transfer(zerocopy::send_mode::buffered, 0, zerocopy::to_end);
+}
 
 BOOST_AUTO_TEST_CASE(range_above_4gib_native) {
     async_transfer(zerocopy::send_mode::native, high_offset, high_count);
@@ -235,8 +250,9 @@ BOOST_AUTO_TEST_CASE(range_above_4gib_beast_tcp_stream) {
 // the kernel for more than it moves per call.
 BOOST_AUTO_TEST_CASE(range_across_2gib_and_4gib_automatic_huge_turns) {
     constexpr std::uint64_t huge = 4 * GiB + 4097;
-    constexpr std::size_t turn = std::numeric_limits<std::size_t>::max() > huge ? static_cast<std::size_t>(huge)
-                                                                                : std::numeric_limits<std::size_t>::max();
+    constexpr std::size_t turn = std::numeric_limits<std::size_t>::max() > huge
+                                     ? static_cast<std::size_t>(huge)
+                                     : std::numeric_limits<std::size_t>::max();
     async_transfer(zerocopy::send_mode::automatic, 2 * GiB - 1000, 2 * GiB + 2000, turn);
 }
 
@@ -251,7 +267,8 @@ BOOST_AUTO_TEST_CASE(blocking_twin_whole_file, *boost::unit_test::label("blockin
     BOOST_TEST(!ec, ec.message());
     BOOST_TEST(sent == file_size);
     BOOST_TEST(rx.received() == file_size);
-    BOOST_TEST(rx.mismatches() == 0u, rx.mismatches() << " bytes differ, the first at " << rx.first_mismatch());
+    BOOST_TEST(rx.mismatches() == 0u, rx.mismatches()
+                                          << " bytes differ, the first at " << rx.first_mismatch());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -81,16 +81,16 @@ int install_sendfile_filter(int err) {
 
 enum child_code : int {
     code_ok = 0,
-    code_filter_install = 10,   // prctl failed in the child
-    code_filter_ineffective,    // a direct sendfile(2) did not fail with the injected errno
-    code_auto_error = 20,       // automatic: completed with an error
-    code_auto_count,            // automatic: bytes_transferred != range length
-    code_auto_received,         // automatic: the peer did not receive the range length
-    code_auto_content,          // automatic: a received byte differs from the file
-    code_native_error = 30,     // native: not the injected errno
-    code_native_count,          // native: bytes_transferred != 0
-    code_native_received,       // native: the peer received something
-    code_exception = 90,        // an exception escaped the child's checks
+    code_filter_install = 10,  // prctl failed in the child
+    code_filter_ineffective,   // a direct sendfile(2) did not fail with the injected errno
+    code_auto_error = 20,      // automatic: completed with an error
+    code_auto_count,           // automatic: bytes_transferred != range length
+    code_auto_received,        // automatic: the peer did not receive the range length
+    code_auto_content,         // automatic: a received byte differs from the file
+    code_native_error = 30,    // native: not the injected errno
+    code_native_count,         // native: bytes_transferred != 0
+    code_native_received,      // native: the peer received something
+    code_exception = 90,       // an exception escaped the child's checks
 };
 
 char const* describe(int code) {
@@ -127,8 +127,8 @@ class child_report {
 public:
     void check(bool ok, child_code code, std::string const& where) {
         if (ok) return;
-        std::fprintf(stderr, "[seccomp child] check failed (exit code %d: %s) in %s\n", int(code), describe(code),
-                     where.c_str());
+        std::fprintf(stderr, "[seccomp child] check failed (exit code %d: %s) in %s\n", int(code),
+                     describe(code), where.c_str());
         if (first_ == code_ok) first_ = code;
     }
     int first() const noexcept { return first_; }
@@ -212,7 +212,9 @@ struct range {
 };
 range const ranges[] = {{0, zerocopy::to_end}, {4097, (1u << 20) + 3}, {file_size - 1, 1}};
 
-std::uint64_t range_length(range const& r) { return r.count == zerocopy::to_end ? file_size - r.offset : r.count; }
+std::uint64_t range_length(range const& r) {
+    return r.count == zerocopy::to_end ? file_size - r.offset : r.count;
+}
 
 std::string where(char const* what, range const& r) {
     return std::string(what) + " offset " + std::to_string(r.offset) + " count " + std::to_string(r.count);
@@ -224,7 +226,8 @@ void check_fallback(child_report& rep, outcome const& o, range const& r, std::st
     rep.check(o.n == want, code_auto_count, w + ": " + std::to_string(o.n) + " != " + std::to_string(want));
     rep.check(o.received == want, code_auto_received,
               w + ": " + std::to_string(o.received) + " != " + std::to_string(want));
-    rep.check(o.mismatches == 0, code_auto_content, w + ": " + std::to_string(o.mismatches) + " bytes differ");
+    rep.check(o.mismatches == 0, code_auto_content,
+              w + ": " + std::to_string(o.mismatches) + " bytes differ");
 }
 
 void check_refusal(child_report& rep, outcome const& o, int err, std::string const& w) {
@@ -258,28 +261,32 @@ int child_body(int err, scenario s) {
     check_filter_effective(rep, f.fd(), err);
     if (s == scenario::async) {
         for (auto const& r : ranges) {
-            check_fallback(rep, async_transfer<tcp_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic),
-                           r, where("async automatic tcp", r));
-            check_fallback(rep, async_transfer<unix_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic),
-                           r, where("async automatic unix", r));
-            check_fallback(rep, async_transfer<pipe_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic),
-                           r, where("async automatic pipe", r));
-            check_fallback(rep, async_transfer_beast(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
+            check_fallback(
+                rep, async_transfer<tcp_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
+                where("async automatic tcp", r));
+            check_fallback(
+                rep, async_transfer<unix_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
+                where("async automatic unix", r));
+            check_fallback(
+                rep, async_transfer<pipe_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
+                where("async automatic pipe", r));
+            check_fallback(rep,
+                           async_transfer_beast(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
                            where("async automatic beast::tcp_stream", r));
         }
         range const r = ranges[1];
-        check_refusal(rep, async_transfer<tcp_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native), err,
-                      where("async native tcp", r));
-        check_refusal(rep, async_transfer<unix_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native), err,
-                      where("async native unix", r));
-        check_refusal(rep, async_transfer<pipe_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native), err,
-                      where("async native pipe", r));
+        check_refusal(rep, async_transfer<tcp_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native),
+                      err, where("async native tcp", r));
+        check_refusal(rep, async_transfer<unix_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native),
+                      err, where("async native unix", r));
+        check_refusal(rep, async_transfer<pipe_pair>(f.fd(), r.offset, r.count, zerocopy::send_mode::native),
+                      err, where("async native pipe", r));
         check_refusal(rep, async_transfer_beast(f.fd(), r.offset, r.count, zerocopy::send_mode::native), err,
                       where("async native beast::tcp_stream", r));
     } else {
         for (auto const& r : ranges)
-            check_fallback(rep, blocking_transfer(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic), r,
-                           where("blocking automatic tcp", r));
+            check_fallback(rep, blocking_transfer(f.fd(), r.offset, r.count, zerocopy::send_mode::automatic),
+                           r, where("blocking automatic tcp", r));
         range const r = ranges[1];
         check_refusal(rep, blocking_transfer(f.fd(), r.offset, r.count, zerocopy::send_mode::native), err,
                       where("blocking native tcp", r));
@@ -319,14 +326,15 @@ void run_in_child(int err, scenario s) {
     }
     BOOST_REQUIRE_MESSAGE(w == pid, "waitpid: " << std::strerror(errno));
     if (WIFSIGNALED(status)) {
-        BOOST_ERROR("the child was killed by signal " << WTERMSIG(status) << " (" << ::strsignal(WTERMSIG(status))
-                                                      << ")");
+        BOOST_ERROR("the child was killed by signal " << WTERMSIG(status) << " ("
+                                                      << ::strsignal(WTERMSIG(status)) << ")");
         return;
     }
     BOOST_REQUIRE(WIFEXITED(status));
     int const code = WEXITSTATUS(status);
-    BOOST_TEST(code == int(code_ok), "the child exited with " << code << ": " << describe(code)
-                                                             << " (every failed check is printed on stderr)");
+    BOOST_TEST(code == int(code_ok), "the child exited with "
+                                         << code << ": " << describe(code)
+                                         << " (every failed check is printed on stderr)");
 }
 
 // Skips the tests where the filter cannot be installed at all: an architecture this file has
@@ -360,9 +368,13 @@ boost::test_tools::assertion_result seccomp_available(boost::unit_test::test_uni
 
 BOOST_AUTO_TEST_SUITE(seccomp, *boost::unit_test::precondition(seccomp_available))
 
-BOOST_AUTO_TEST_CASE(sendfile_enosys_automatic_falls_back_native_fails) { run_in_child(ENOSYS, scenario::async); }
+BOOST_AUTO_TEST_CASE(sendfile_enosys_automatic_falls_back_native_fails) {
+    run_in_child(ENOSYS, scenario::async);
+}
 
-BOOST_AUTO_TEST_CASE(sendfile_eperm_automatic_falls_back_native_fails) { run_in_child(EPERM, scenario::async); }
+BOOST_AUTO_TEST_CASE(sendfile_eperm_automatic_falls_back_native_fails) {
+    run_in_child(EPERM, scenario::async);
+}
 
 BOOST_AUTO_TEST_CASE(blocking_twin_sendfile_enosys, *boost::unit_test::label("blocking_twin")) {
     run_in_child(ENOSYS, scenario::blocking);

@@ -105,8 +105,8 @@ pem_pair make_self_signed_certificate() {
     openssl_require(cert_bio && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1, "PEM_write_bio_X509");
     pem.certificate = bio_contents(cert_bio.get());
     bio_ptr key_bio(BIO_new(BIO_s_mem()));
-    openssl_require(key_bio && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                                        nullptr) == 1,
+    openssl_require(key_bio && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0,
+                                                        nullptr, nullptr) == 1,
                     "PEM_write_bio_PrivateKey");
     pem.private_key = bio_contents(key_bio.get());
     return pem;
@@ -197,14 +197,16 @@ struct server_stream_factory<ssl::stream<Socket>> {
         return std::make_unique<ssl::stream<Socket>>(std::move(s), ctx);
     }
     static char const* name() {
-        return std::is_same_v<Socket, asio::ip::tcp::socket> ? "asio::ssl::stream<tcp::socket>"
-                                                               : "asio::ssl::stream<local::stream_protocol::socket>";
+        return std::is_same_v<Socket, asio::ip::tcp::socket>
+                   ? "asio::ssl::stream<tcp::socket>"
+                   : "asio::ssl::stream<local::stream_protocol::socket>";
     }
 };
 
 template <>
 struct server_stream_factory<beast::ssl_stream<beast::tcp_stream>> {
-    static std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> make(asio::ip::tcp::socket&& s, ssl::context& ctx) {
+    static std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> make(asio::ip::tcp::socket&& s,
+                                                                      ssl::context& ctx) {
         auto p = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), ctx);
         // A generous expiry: the transfer runs under the stream's timer like any Beast write.
         beast::get_lowest_layer(*p).expires_after(std::chrono::seconds(60));
@@ -286,7 +288,8 @@ struct server_result {
 // `after`, async TLS shutdown; the client decrypts on its own thread.
 template <class Stream>
 void run_async_case(transfer_case const& c, std::string const& after, server_result& r,
-                    std::vector<unsigned char>& client_data, error_code& client_handshake, error_code& client_end) {
+                    std::vector<unsigned char>& client_data, error_code& client_handshake,
+                    error_code& client_end) {
     using factory = server_stream_factory<Stream>;
     temp_file f(file_size);
     asio::io_context ioc;
@@ -310,15 +313,16 @@ void run_async_case(transfer_case const& c, std::string const& after, server_res
     server->async_handshake(ssl::stream_base::server, [&](error_code ec) {
         r.handshake = ec;
         if (ec) return close_lowest(*server);
-        zerocopy::async_sendfile(*server, f.fd(), c.offset, c.count, opt, [&](error_code ec2, std::uint64_t n) {
-            r.transfer = ec2;
-            r.sent = n;
-            if (after.empty()) return shutdown();
-            asio::async_write(*server, asio::buffer(after), [&](error_code ec3, std::size_t) {
-                r.after_write = ec3;
-                shutdown();
+        zerocopy::async_sendfile(
+            *server, f.fd(), c.offset, c.count, opt, [&](error_code ec2, std::uint64_t n) {
+                r.transfer = ec2;
+                r.sent = n;
+                if (after.empty()) return shutdown();
+                asio::async_write(*server, asio::buffer(after), [&](error_code ec3, std::size_t) {
+                    r.after_write = ec3;
+                    shutdown();
+                });
             });
-        });
     });
     ioc.run_for(std::chrono::seconds(60));
     if (!ioc.stopped()) {
@@ -393,8 +397,8 @@ std::vector<transfer_case> const transfer_cases{
 template <class Stream>
 void blocking_range(transfer_case const& c) {
     using factory = server_stream_factory<Stream>;
-    BOOST_TEST_CONTEXT(factory::name() << " " << mode_name(c.mode) << " offset " << c.offset << " count "
-                                       << c.count) {
+    BOOST_TEST_CONTEXT(factory::name()
+                       << " " << mode_name(c.mode) << " offset " << c.offset << " count " << c.count) {
         temp_file f(file_size);
         asio::io_context ioc;
         pair_for<Stream> p(ioc);
@@ -418,7 +422,8 @@ void blocking_range(transfer_case const& c) {
         client.join();
 
         bool const native = c.mode == zerocopy::send_mode::native;
-        std::uint64_t const want_n = native ? 0 : (c.count == zerocopy::to_end ? file_size - c.offset : c.count);
+        std::uint64_t const want_n =
+            native ? 0 : (c.count == zerocopy::to_end ? file_size - c.offset : c.count);
         if (native)
             BOOST_TEST(transfer == zerocopy::error::native_unavailable, transfer.message());
         else
@@ -457,8 +462,8 @@ BOOST_AUTO_TEST_CASE(beast_ssl_stream_sends_exact_range_buffered) {
 
 BOOST_AUTO_TEST_CASE(empty_range_sends_nothing) {
     async_range<tcp_tls>({0, 0, zerocopy::send_mode::automatic, 64 * 1024, 2 * 1024 * 1024});
-    async_range<beast_tls>({file_size, zerocopy::to_end, zerocopy::send_mode::automatic, 64 * 1024,
-                            2 * 1024 * 1024});
+    async_range<beast_tls>(
+        {file_size, zerocopy::to_end, zerocopy::send_mode::automatic, 64 * 1024, 2 * 1024 * 1024});
 }
 
 BOOST_AUTO_TEST_CASE(native_mode_fails_with_native_unavailable_and_sends_nothing) {
@@ -468,7 +473,8 @@ BOOST_AUTO_TEST_CASE(native_mode_fails_with_native_unavailable_and_sends_nothing
 }
 
 BOOST_AUTO_TEST_CASE(blocking_twin_on_tls_streams, *boost::unit_test::label("blocking_twin")) {
-    for (auto mode : {zerocopy::send_mode::automatic, zerocopy::send_mode::buffered, zerocopy::send_mode::native}) {
+    for (auto mode :
+         {zerocopy::send_mode::automatic, zerocopy::send_mode::buffered, zerocopy::send_mode::native}) {
         transfer_case const c{7, (1u << 20) + 3, mode, 64 * 1024, 2 * 1024 * 1024};
         blocking_range<tcp_tls>(c);
         blocking_range<beast_tls>(c);
