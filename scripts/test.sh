@@ -32,8 +32,12 @@ configure_build() {  # configure_build <dir> <cmake args...>
     local dir=$1
     shift
     cmake -S "$root" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; return 1; }
-    cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
-    return "${PIPESTATUS[0]}"
+    # Keep going past a failed target so that every error shows; the status is the build's
+    # (not grep's: with pipefail, a `|| true` here would hide a failed build).
+    cmake --build "$dir" -j "$jobs" -- -k 0 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)'
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" -eq 0 ] || echo "build of $dir FAILED (exit $rc)"
+    return "$rc"
 }
 
 stage "install dependencies" bash "$root/scripts/install-deps.sh" || exit 1
