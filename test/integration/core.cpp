@@ -462,3 +462,77 @@ BOOST_AUTO_TEST_CASE(sync_sendfile_same_semantics) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(stream_mode)
+
+// The operation makes the descriptor non-blocking (it must not block the thread), as Asio's own
+// asynchronous operations do, not the stream: a user's later blocking write on the same stream must
+// still block until done, not fail with would_block when the peer is slower than the sender.
+template <class Pair>
+void later_blocking_write_still_blocks(zerocopy::send_mode mode, bool async) {
+    asio::io_context ioc;
+    Pair p(ioc);
+    if constexpr (std::is_same_v<Pair, tcp_pair>) small_buffers(p.a, p.b);
+    std::uint64_t const file_size = 1 << 20, extra = 4 << 20;
+    temp_file f(file_size);
+    // A slow reader, so that both the transfer and the write below meet a full buffer.
+    receiver rx(p.b.native_handle(), 0, {}, 16 * 1024, std::chrono::microseconds(200));
+    error_code ec;
+    std::uint64_t n = 0;
+    if (async) {
+        zerocopy::async_sendfile(p.a, f.fd(), 0, file_size, mode_opts(mode),
+                                 [&](error_code e, std::uint64_t m) {
+                                     ec = e;
+                                     n = m;
+                                 });
+        ioc.run();
+    } else {
+        n = zerocopy::sendfile(p.a, f.fd(), 0, file_size, mode_opts(mode), ec);
+    }
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(n == file_size);
+    BOOST_TEST(!p.a.non_blocking());  // the mode the user asked for
+    std::vector<unsigned char> more(extra);
+    for (std::size_t i = 0; i < more.size(); ++i) more[i] = pattern_byte(file_size + i);
+    std::size_t const written = asio::write(p.a, asio::buffer(more), ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(written == extra);
+    p.a.close();
+    rx.join();
+    BOOST_TEST(rx.received() == file_size + extra);
+    BOOST_TEST(rx.mismatches() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(users_blocking_writes_keep_blocking) {
+    for (auto mode : all_modes) {
+        for (bool async : {true, false}) {
+            BOOST_TEST_CONTEXT("mode " << int(mode) << (async ? " async" : " blocking twin")) {
+                later_blocking_write_still_blocks<tcp_pair>(mode, async);
+                later_blocking_write_still_blocks<unix_pair>(mode, async);
+                later_blocking_write_still_blocks<pipe_pair>(mode, async);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(user_set_non_blocking_is_respected) {
+    // A user who asked for non-blocking mode keeps it (and the operation still completes).
+    asio::io_context ioc;
+    tcp_pair p(ioc);
+    p.a.non_blocking(true);
+    temp_file f(3 << 20);
+    receiver rx(p.b.native_handle(), 0);
+    result r;
+    zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, [&](error_code ec, std::uint64_t n) {
+        r = {ec, n, true};
+        BOOST_TEST(p.a.non_blocking());
+        p.a.close();
+    });
+    ioc.run();
+    rx.join();
+    BOOST_TEST(!r.ec);
+    BOOST_TEST(rx.received() == (3u << 20));
+    BOOST_TEST(rx.mismatches() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

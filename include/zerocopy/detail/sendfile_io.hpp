@@ -66,9 +66,11 @@ public:
         }
     }
 
-    // Checks the stream is open, and puts its descriptor in non-blocking mode once (as Asio's
-    // own asynchronous operations do). False with `ec` set if the stream is closed. (Windows:
-    // TransmitFile is overlapped, the socket's mode is left as it is.)
+    // Checks the stream is open, and puts its descriptor in non-blocking mode once per
+    // operation, as Asio's own asynchronous operations do (native_non_blocking: Asio's internal
+    // flag; the user's synchronous operations keep blocking). Skipped when Asio already set it (any
+    // earlier asynchronous operation on the stream did): one ioctl fewer. False with `ec` set if
+    // the stream is closed. (Windows: TransmitFile is overlapped, the mode is left as it is.)
     bool prepare_handle(boost::system::error_code& ec) {
         if constexpr (traits::kind == stream_kind::generic) {
             ec = boost::asio::error::operation_not_supported;
@@ -81,8 +83,10 @@ public:
             }
 #if !defined(_WIN32)
             if (!non_blocking_) {
-                s.native_non_blocking(true, ec);
-                if (ec) return false;
+                if (!s.native_non_blocking()) {
+                    s.native_non_blocking(true, ec);
+                    if (ec) return false;
+                }
                 non_blocking_ = true;
             }
 #endif
