@@ -1,30 +1,27 @@
 #include <zerocopy/http/range_body.hpp>
 
+#include "platform.hpp"
+
+#include <zerocopy/detail/platform.hpp>
 #include <zerocopy/error.hpp>
-
-#include <cerrno>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace zerocopy::http {
 
 namespace detail {
 
-std::size_t read_file_at(int fd, void* data, std::size_t size, std::uint64_t offset,
+std::size_t read_file_at(native_file_handle file, void* data, std::size_t size, std::uint64_t offset,
                          boost::system::error_code& ec) noexcept {
     std::size_t got = 0;
     while (got < size) {
-        ssize_t const n =
-            ::pread(fd, static_cast<char*>(data) + got, size - got, static_cast<off_t>(offset + got));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            ec.assign(errno, boost::system::system_category());
+        // The core's reader: pread, or ReadFile at an OVERLAPPED offset (the position kept).
+        zerocopy::detail::io_result const r =
+            zerocopy::detail::read_at(file, offset + got, static_cast<char*>(data) + got, size - got);
+        if (r.ec) {
+            ec = r.ec;
             return got;
         }
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
+        if (r.bytes == 0) break;
+        got += r.bytes;
     }
     if (got == 0 && size != 0)
         ec = zerocopy::error::unexpected_eof;  // truncated under us: never send a short body silently
@@ -36,23 +33,22 @@ std::size_t read_file_at(int fd, void* data, std::size_t size, std::uint64_t off
 }  // namespace detail
 
 void range_body::value_type::open(char const* path, boost::system::error_code& ec) {
-    unique_fd fd(::open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    struct stat st {};
-    if (!fd || ::fstat(fd.get(), &st) != 0) {
-        ec.assign(errno, boost::system::system_category());
+    detail::file_status st;
+    unique_file fd = detail::open_for_reading(path, st, ec);
+    if (ec) {
         *this = value_type();
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (st.kind != detail::file_status::regular) {
         ec = zerocopy::error::not_a_regular_file;
         *this = value_type();
         return;
     }
     ec = {};
-    reset(std::move(fd), static_cast<std::uint64_t>(st.st_size));
+    reset(std::move(fd), st.size);
 }
 
-void range_body::value_type::reset(unique_fd file, std::uint64_t file_size) {
+void range_body::value_type::reset(unique_file file, std::uint64_t file_size) {
     file_ = std::move(file);
     file_size_ = file_size;
     select(byte_range{0, file_size});

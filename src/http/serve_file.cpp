@@ -5,13 +5,13 @@
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
 
+#include "platform.hpp"
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
 #include <algorithm>
-
-#include <sys/stat.h>
 
 namespace zerocopy::http {
 
@@ -132,18 +132,16 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             return make_error_response(bhttp::status::internal_server_error, req);
     }
 
-    // Everything below comes from this one descriptor.
-    struct stat st {};
-    if (::fstat(r.file.get(), &st) != 0) {
-        ec.assign(errno, boost::system::system_category());
-        return make_error_response(bhttp::status::internal_server_error, req);
-    }
-    std::uint64_t const size = static_cast<std::uint64_t>(st.st_size);
+    // Everything below comes from this one open file.
+    detail::file_status st;
+    ec = detail::query_file(r.file.get(), st);
+    if (ec) return make_error_response(bhttp::status::internal_server_error, req);
+    std::uint64_t const size = st.size;
     std::int64_t const now = http_now();
-    std::int64_t const mtime_ns =
-        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    std::int64_t const last_modified = std::min<std::int64_t>(st.st_mtim.tv_sec, now);
-    std::string const etag = make_file_etag(static_cast<std::uint64_t>(st.st_ino), size, mtime_ns);
+    // Whole seconds, rounded down (also before 1970).
+    std::int64_t const mtime_s = st.mtime_ns / 1000000000 - (st.mtime_ns % 1000000000 < 0 ? 1 : 0);
+    std::int64_t const last_modified = std::min<std::int64_t>(mtime_s, now);
+    std::string const etag = make_file_etag(st.file_id, size, st.mtime_ns);
     representation_validators const validators{etag, last_modified};
     request_conditions const conditions = conditions_of(req);
 

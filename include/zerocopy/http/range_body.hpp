@@ -18,8 +18,9 @@
 namespace zerocopy::http {
 
 namespace detail {
-// pread until `size` bytes or end of file; EOF before any byte gives zerocopy::error::unexpected_eof.
-std::size_t read_file_at(int fd, void* data, std::size_t size, std::uint64_t offset,
+// Reads at `offset` (pread; ReadFile at an OVERLAPPED offset on Windows) until `size` bytes or end of
+// file; EOF before any byte gives zerocopy::error::unexpected_eof.
+std::size_t read_file_at(native_file_handle file, void* data, std::size_t size, std::uint64_t offset,
                          boost::system::error_code& ec) noexcept;
 }  // namespace detail
 
@@ -41,18 +42,19 @@ struct range_body {
     static std::uint64_t size(value_type const& body) noexcept;
 };
 
-/// The body of a message using @ref range_body. Move-only; owns its file descriptor.
+/// The body of a message using @ref range_body. Move-only; owns its file (descriptor or HANDLE).
 class range_body::value_type {
 public:
     value_type() = default;
     value_type(value_type&&) noexcept = default;
     value_type& operator=(value_type&&) noexcept = default;
 
-    /// Opens `path` read-only; the body becomes the whole file. On error the body is left empty.
+    /// Opens `path` (UTF-8 on Windows) read-only; the body becomes the whole file. On error the body is
+    /// left empty.
     void open(char const* path, boost::system::error_code& ec);
 
     /// Takes ownership of `file` (open for reading) of `file_size` bytes; the body becomes the whole file.
-    void reset(unique_fd file, std::uint64_t file_size);
+    void reset(unique_file file, std::uint64_t file_size);
 
     /// The body becomes one byte range of the file (precondition: inside the file).
     void select(byte_range const& range);
@@ -69,8 +71,8 @@ public:
     /// Bytes the body produces.
     std::uint64_t size() const noexcept { return size_; }
 
-    /// The file descriptor, or -1.
-    int native_handle() const noexcept { return file_.get(); }
+    /// The file's descriptor or HANDLE; -1 (INVALID_HANDLE_VALUE) when there is none.
+    native_file_handle native_handle() const noexcept { return file_.get(); }
 
     bool is_open() const noexcept { return file_.is_open(); }
 
@@ -89,7 +91,7 @@ public:
 private:
     void set_pieces(std::vector<body_piece> pieces);
 
-    unique_fd file_;
+    unique_file file_;
     std::uint64_t file_size_ = 0;
     std::vector<body_piece> pieces_;
     std::string boundary_;
@@ -100,7 +102,8 @@ inline std::uint64_t range_body::size(value_type const& body) noexcept {
     return body.size();
 }
 
-/// The BodyWriter of @ref range_body: reads file ranges with pread (the file position is never used).
+/// The BodyWriter of @ref range_body: reads file ranges at explicit offsets (the file position is never
+/// used).
 class range_body::writer {
 public:
     using const_buffers_type = boost::asio::const_buffer;

@@ -58,7 +58,8 @@ enum class resolve_status {
 
 struct resolved_target {
     resolve_status status = resolve_status::error;
-    unique_fd file;                ///< Open read-only (O_NONBLOCK, O_CLOEXEC) when `status == file`.
+    unique_file file;  ///< Open read-only when `status == file` (POSIX: O_NONBLOCK, O_CLOEXEC; Windows:
+                       ///< sharing read and delete).
     std::string relative_path;     ///< Decoded path under the root of what was opened (for Content-Type).
     std::string location;          ///< For `redirect`: the target with '/' appended to its path.
     boost::system::error_code ec;  ///< The system error behind `forbidden`, `not_found` or `error`.
@@ -73,22 +74,34 @@ struct resolved_target {
     Named pipes, sockets and devices are never opened for reading (404). A directory target ending in
     '/' serves `options.index_file` from it when that is a regular file, else 404.
 
-    @param root_dir A descriptor of the root directory (O_PATH is enough); it is not consumed.
+    On Windows the same contract holds with Windows' own hazards refused too: a segment holding `:`
+    (drive letters, alternate data streams), a character Windows forbids in names (`< > " | ? *`,
+    control characters), ending in a dot or a space, or naming a reserved device (CON, PRN, AUX, NUL,
+    COM1-9, LPT1-9, with any extension) → 400. Each component is opened with CreateFileW beneath the
+    root's final path and held open until the file is; a reparse point anywhere on the path (a
+    symbolic link, a junction) → 403 — links are never followed there. `options.resolver` is
+    ignored except that `resolver_kind::openat2` fails with `errc::function_not_supported`.
+
+    @param root_dir The root directory (@ref document_root::native_handle): a descriptor (O_PATH is
+    enough) or a directory HANDLE; it is not consumed.
 */
-resolved_target resolve_target(int root_dir, std::string_view target, resolve_options const& options = {});
+resolved_target resolve_target(native_file_handle root_dir, std::string_view target,
+                               resolve_options const& options = {});
 
 /// An open document root directory.
 class document_root {
 public:
-    /// Opens `path` as a directory (O_PATH | O_DIRECTORY). Check `is_open()` or use the `ec` overload.
+    /// Opens `path` as a directory (O_PATH | O_DIRECTORY; on Windows, a UTF-8 path opened with
+    /// CreateFileW, sharing read and write but not delete, so it cannot be renamed while open). Check
+    /// `is_open()` or use the `ec` overload.
     explicit document_root(std::string const& path);
     document_root(std::string const& path, boost::system::error_code& ec);
 
     bool is_open() const noexcept { return fd_.is_open(); }
-    int native_handle() const noexcept { return fd_.get(); }
+    native_file_handle native_handle() const noexcept { return fd_.get(); }
 
 private:
-    unique_fd fd_;
+    unique_file fd_;
 };
 
 }  // namespace zerocopy::http

@@ -1,34 +1,62 @@
 #ifndef ZEROCOPY_HTTP_UNIQUE_FD_HPP
 #define ZEROCOPY_HTTP_UNIQUE_FD_HPP
 
+#include <zerocopy/file.hpp>
+
 #include <utility>
 
 namespace zerocopy::http {
 
-/// Owns a POSIX file descriptor and closes it on destruction. Move-only.
-class unique_fd {
+namespace detail {
+/// The value of a handle that owns nothing: -1 on POSIX, INVALID_HANDLE_VALUE on Windows.
+inline native_file_handle invalid_file_handle() noexcept {
+#if defined(_WIN32)
+    return reinterpret_cast<native_file_handle>(~std::uintptr_t(0));
+#else
+    return -1;
+#endif
+}
+}  // namespace detail
+
+/// Owns an open file (a descriptor on POSIX, a `HANDLE` on Windows) and closes it on destruction.
+/// Move-only.
+class unique_file {
 public:
-    unique_fd() noexcept = default;
-    explicit unique_fd(int fd) noexcept : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& other) noexcept {
-        if (this != &other) reset(std::exchange(other.fd_, -1));
+    unique_file() noexcept = default;
+    explicit unique_file(native_file_handle h) noexcept : h_(h) {}
+    unique_file(unique_file&& other) noexcept : h_(std::exchange(other.h_, detail::invalid_file_handle())) {}
+    unique_file& operator=(unique_file&& other) noexcept {
+        if (this != &other) reset(std::exchange(other.h_, detail::invalid_file_handle()));
         return *this;
     }
-    unique_fd(unique_fd const&) = delete;
-    unique_fd& operator=(unique_fd const&) = delete;
-    ~unique_fd() { reset(); }
+    unique_file(unique_file const&) = delete;
+    unique_file& operator=(unique_file const&) = delete;
+    ~unique_file() { reset(); }
 
-    int get() const noexcept { return fd_; }
-    bool is_open() const noexcept { return fd_ >= 0; }
-    explicit operator bool() const noexcept { return is_open(); }
-    int release() noexcept { return std::exchange(fd_, -1); }
-    /// Closes the current descriptor (if any) and takes `fd`.
-    void reset(int fd = -1) noexcept;
+    native_file_handle get() const noexcept { return h_; }
+    bool is_open() const noexcept {
+#if defined(_WIN32)
+        return h_ != detail::invalid_file_handle() && h_ != nullptr;
+#else
+        return h_ >= 0;
+#endif
+    }
+    explicit operator bool() const noexcept {
+        return is_open();
+    }
+    native_file_handle release() noexcept {
+        return std::exchange(h_, detail::invalid_file_handle());
+    }
+    /// Closes the current file (if any) and takes `h`.
+    void reset(native_file_handle h = detail::invalid_file_handle()) noexcept;
 
 private:
-    int fd_ = -1;
+    native_file_handle h_ = detail::invalid_file_handle();
 };
+
+/// The name this type had when it held only POSIX descriptors; on POSIX its interface is unchanged
+/// (`int get()`, `reset(int)`, `int release()`).
+using unique_fd = unique_file;
 
 }  // namespace zerocopy::http
 

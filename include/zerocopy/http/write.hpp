@@ -22,12 +22,18 @@ namespace zerocopy::http {
     memory prefix, then each file range). For any other body, and for a chunked message, the
     operation is `beast::http::async_write`.
 
-    The header bytes come from Beast's own serializer (`serializer::split(true)`); they are written
-    with `asio::async_write`, followed by the body. On Linux, when the stream is (or is layered over) a
-    TCP socket and the body is not empty, the socket is corked (TCP_CORK) for the duration of the
-    response and uncorked at the end, so the header leaves in the same segment as the start of the body
-    and a small response never waits on Nagle's algorithm or a delayed ACK; a socket the caller corked
-    already is left as it is.
+    The header bytes come from Beast's own serializer (`serializer::split(true)`), copied into one
+    buffer together with the body's first memory bytes (a multipart delimiter, a short text). That
+    buffer is the head of the first file range's transfer (`zerocopy::detail::async_sendfile_with_head`),
+    and each later part header the head of its own range: on Windows, when TransmitFile is taken, head
+    and file bytes leave in one TransmitFile call (TRANSMIT_FILE_BUFFERS); elsewhere the head is written
+    with `asio::async_write` just before the file range. On Linux, when the stream is (or is layered
+    over) a TCP socket and the body is not empty, the socket is corked (TCP_CORK) for the duration of
+    the response and uncorked at the end, so the header leaves in the same segment as the start of the
+    body and a small response never waits on Nagle's algorithm or a delayed ACK; a socket the caller
+    corked already is left as it is. A file range that already ends past its file's end fails before
+    any of its bytes with `zerocopy::error::unexpected_eof`, and its head is not sent either: for a
+    single-range response nothing at all has been written then.
 
     The operation continues until one of the following is true:
     @li the header and the whole body have been written;

@@ -18,16 +18,20 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/stat.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <sys/time.h>
 #include <unistd.h>
+#endif
 
 namespace zerocopy_http_test {
 
@@ -49,16 +53,29 @@ inline std::string pattern(std::size_t n, unsigned seed = 1) {
     return s;
 }
 
-/// A temporary directory, removed recursively on destruction.
+inline unsigned long process_id() {
+#if defined(_WIN32)
+    return ::GetCurrentProcessId();
+#else
+    return static_cast<unsigned long>(::getpid());
+#endif
+}
+
+/// A temporary directory, removed recursively on destruction. Paths use '/' (Windows accepts it).
 struct temp_dir {
     std::string path;
     temp_dir() {
-        char tmpl[] = "/tmp/zerocopy-http-test-XXXXXX";
-        char* p = ::mkdtemp(tmpl);
-        if (!p) throw std::runtime_error("mkdtemp failed");
-        path = p;
+        static std::atomic<unsigned> counter{0};
+        auto const p =
+            std::filesystem::temp_directory_path() /
+            ("zerocopy-http-test-" + std::to_string(process_id()) + "-" + std::to_string(counter++));
+        std::filesystem::create_directories(p);
+        path = p.generic_string();
     }
-    ~temp_dir() { std::system(("rm -rf '" + path + "'").c_str()); }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
     temp_dir(temp_dir const&) = delete;
     temp_dir& operator=(temp_dir const&) = delete;
 
@@ -67,20 +84,60 @@ struct temp_dir {
         std::ofstream(full, std::ios::binary) << content;
         return full;
     }
-    void mkdir(std::string const& rel) const { ::mkdir((path + "/" + rel).c_str(), 0755); }
+    void mkdir(std::string const& rel) const { std::filesystem::create_directory(path + "/" + rel); }
+#if !defined(_WIN32)
     void symlink(std::string const& target, std::string const& rel) const {
         if (::symlink(target.c_str(), (path + "/" + rel).c_str()) != 0)
             throw std::runtime_error("symlink failed");
     }
+#endif
 };
+
+/// Opens `path` read-only (open / CreateFileW), for the tests that build a body by hand.
+inline zerocopy::http::unique_file open_read_only(std::string const& path) {
+#if defined(_WIN32)
+    return zerocopy::http::unique_file(::CreateFileA(path.c_str(), GENERIC_READ,
+                                                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                                     nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+#else
+    return zerocopy::http::unique_file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+#endif
+}
+
+/// The file position of an open file (lseek / SetFilePointerEx).
+inline std::int64_t file_position(zerocopy::native_file_handle h) {
+#if defined(_WIN32)
+    LARGE_INTEGER zero{}, pos{};
+    ::SetFilePointerEx(h, zero, &pos, FILE_CURRENT);
+    return pos.QuadPart;
+#else
+    return static_cast<std::int64_t>(::lseek(h, 0, SEEK_CUR));
+#endif
+}
+
+/// Sets a file's modification time to `unix_seconds` (utimes / SetFileTime).
+inline void set_mtime(std::string const& path, std::int64_t unix_seconds) {
+#if defined(_WIN32)
+    HANDLE h = ::CreateFileA(path.c_str(), FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                             OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) throw std::runtime_error("CreateFileA failed");
+    std::uint64_t const ticks = static_cast<std::uint64_t>(unix_seconds) * 10000000 + 116444736000000000ull;
+    FILETIME ft{static_cast<DWORD>(ticks), static_cast<DWORD>(ticks >> 32)};
+    ::SetFileTime(h, nullptr, &ft, &ft);
+    ::CloseHandle(h);
+#else
+    struct timeval tv[2] = {{static_cast<time_t>(unix_seconds), 0}, {static_cast<time_t>(unix_seconds), 0}};
+    ::utimes(path.c_str(), tv);
+#endif
+}
 
 enum class writer_kind { zerocopy, beast };
 
 inline bool nodelay(tcp::socket& s) {
-    int on = 0;
-    socklen_t len = sizeof on;
-    ::getsockopt(s.native_handle(), IPPROTO_TCP, TCP_NODELAY, &on, &len);
-    return on != 0;
+    tcp::no_delay on;
+    beast::error_code ec;
+    s.get_option(on, ec);
+    return on.value();
 }
 
 /// A file server on 127.0.0.1 (ephemeral port) running on its own thread; stopped by the destructor.

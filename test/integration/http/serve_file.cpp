@@ -6,11 +6,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <zerocopy/detail/platform.hpp>
+
 #include <map>
 #include <set>
-
-#include <fcntl.h>
-#include <sys/time.h>
 
 using namespace zerocopy_http_test;
 namespace zh = zerocopy::http;
@@ -31,14 +30,20 @@ struct site {
         dir.write("docs/index.html", "docs index");
         dir.mkdir("noindex");
         dir.write("%2e", "literal");
+        dir.write("../zerocopy-http-outside-" + std::to_string(process_id()), "secret");
+#if !defined(_WIN32)
+        // Symbolic links: MinGW programs cannot create them under Wine; the Windows resolver never
+        // follows any (test/unit/http/resolve.cpp has its Windows vectors).
         dir.symlink("small.txt", "link_in");
-        dir.write("../zerocopy-http-outside-" + std::to_string(::getpid()), "secret");
-        dir.symlink("../zerocopy-http-outside-" + std::to_string(::getpid()), "link_out");
+        dir.symlink("../zerocopy-http-outside-" + std::to_string(process_id()), "link_out");
+#endif
         // A fixed modification time, so Last-Modified is known: Sun, 06 Nov 1994 08:49:37 GMT.
-        struct timeval tv[2] = {{784111777, 0}, {784111777, 0}};
-        ::utimes((dir.path + "/small.txt").c_str(), tv);
+        set_mtime(dir.path + "/small.txt", 784111777);
     }
-    ~site() { ::unlink((dir.path + "/../zerocopy-http-outside-" + std::to_string(::getpid())).c_str()); }
+    ~site() {
+        std::error_code ec;
+        std::filesystem::remove(dir.path + "/../zerocopy-http-outside-" + std::to_string(process_id()), ec);
+    }
 };
 
 std::string field(bhttp::response<bhttp::string_body> const& r, bhttp::field f) {
@@ -116,7 +121,9 @@ BOOST_AUTO_TEST_CASE(get_and_head_headers) {
     BOOST_TEST(c.get("/style.css")[bhttp::field::content_type] == "text/css; charset=utf-8");
     BOOST_TEST(c.get("/").body() == "<h1>home</h1>");
     BOOST_TEST(c.get("/docs/").body() == "docs index");
+#if !defined(_WIN32)
     BOOST_TEST(c.get("/link_in").body() == s.small);
+#endif
     BOOST_TEST(c.get("/%252e").body() == "literal");
 }
 
@@ -133,10 +140,19 @@ BOOST_AUTO_TEST_CASE(methods_and_errors) {
         char const* target;
         unsigned status;
     };
-    for (auto v : {vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404},
-                   vec{"/../etc/passwd", 400}, vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400},
-                   vec{"/a%00b", 400}, vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400},
-                   vec{"/%252e%252e", 404}, vec{"/link_out", 403}, vec{"/docs", 301}}) {
+    for (auto v : {
+             vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404}, vec{"/../etc/passwd", 400},
+                 vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400}, vec{"/a%00b", 400},
+                 vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400}, vec{"/%252e%252e", 404},
+#if !defined(_WIN32)
+                 vec{"/link_out", 403},
+#else
+                   vec{"/CON", 400}, vec{"/small.txt::$DATA", 400}, vec{"/small.txt.", 400},
+#endif
+                 vec {
+                 "/docs", 301
+             }
+         }) {
         BOOST_TEST_CONTEXT("target " << v.target) {
             auto r = c.get(v.target);
             BOOST_TEST(r.result_int() == v.status);
@@ -369,12 +385,16 @@ BOOST_AUTO_TEST_CASE(file_replaced_during_request_is_consistent) {
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/small.txt", 11};
     auto res = zh::serve_file(root, req);
     s.dir.write("small.txt.new", "replacement");
-    BOOST_TEST_REQUIRE(
-        ::rename((s.dir.path + "/small.txt.new").c_str(), (s.dir.path + "/small.txt").c_str()) == 0);
+    std::error_code rename_ec;
+    std::filesystem::rename(s.dir.path + "/small.txt.new", s.dir.path + "/small.txt", rename_ec);
+#if !defined(_WIN32)
+    BOOST_TEST_REQUIRE(!rename_ec);
+#endif
+    // (Windows may refuse to replace a file that is open; either way the response is the old file.)
     BOOST_TEST(res.body().size() == s.small.size());
     std::string got(s.small.size(), '\0');
-    BOOST_TEST(::pread(res.body().native_handle(), got.data(), got.size(), 0) ==
-               static_cast<ssize_t>(got.size()));
+    BOOST_TEST(zerocopy::detail::read_at(res.body().native_handle(), 0, got.data(), got.size()).bytes ==
+               got.size());
     BOOST_TEST((got == s.small));
 }
 
@@ -384,11 +404,12 @@ BOOST_AUTO_TEST_CASE(ranges_beyond_4_gib) {
     std::string const path = dir.path + "/huge.bin";
     std::uint64_t const size = 5ull << 30;
     {
-        zh::unique_fd fd(::open(path.c_str(), O_CREAT | O_WRONLY, 0644));
-        BOOST_TEST_REQUIRE(fd.is_open());
-        BOOST_TEST_REQUIRE(::ftruncate(fd.get(), static_cast<off_t>(size)) == 0);
-        BOOST_TEST_REQUIRE(::pwrite(fd.get(), "FOURGIB", 7, static_cast<off_t>(4ull << 30)) == 7);
-        BOOST_TEST_REQUIRE(::pwrite(fd.get(), "END", 3, static_cast<off_t>(size - 3)) == 3);
+        std::ofstream(path, std::ios::binary).close();
+        std::filesystem::resize_file(path, size);  // sparse where the file system can
+        std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(static_cast<std::streamoff>(4ull << 30)).write("FOURGIB", 7);
+        f.seekp(static_cast<std::streamoff>(size - 3)).write("END", 3);
+        BOOST_TEST_REQUIRE(f.good());
     }
     file_server server(dir.path);
     client c(server.port());

@@ -7,7 +7,14 @@
 #include <boost/beast/http/file_body.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <future>
+
+#if defined(__linux__)
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 
 using namespace zerocopy_http_test;
 namespace zh = zerocopy::http;
@@ -132,7 +139,7 @@ BOOST_AUTO_TEST_CASE(file_body_same_bytes_as_beast) {
         BOOST_TEST(z.size() >= size);
         BOOST_TEST((z.substr(z.size() - size) == content));
         // The file's own position is neither used nor moved by the zero-copy writer.
-        BOOST_TEST(::lseek(res1.body().file().native_handle(), 0, SEEK_CUR) == 0);
+        BOOST_TEST(file_position(res1.body().file().native_handle()) == 0);
     }
 }
 
@@ -206,18 +213,25 @@ BOOST_AUTO_TEST_CASE(chunked_falls_back_to_beast) {
 BOOST_AUTO_TEST_CASE(truncated_file_reports_and_adds_nothing) {
     temp_dir dir;
     std::string const path = dir.write("f", pattern(100000));
-    auto res = file_response(path);  // Content-Length: 100000
-    BOOST_TEST_REQUIRE(::truncate(path.c_str(), 30000) == 0);
     beast::error_code ec;
     std::size_t n = 0;
+#if !defined(_WIN32)
+    // (Windows: beast::file_win32 opens without write sharing, so the file cannot be truncated
+    // under it; the stale size below takes the same path.)
+    auto res = file_response(path);  // Content-Length: 100000
+    std::filesystem::resize_file(path, 30000);
     std::string const got = send_with(res, zero_copy, &ec, &n);
     BOOST_TEST((ec == zerocopy::error::unexpected_eof), ec.message());
     BOOST_TEST(n == got.size());  // exactly the bytes that reached the peer, nothing added
-    std::size_t const header = got.find("\r\n\r\n") + 4;
-    BOOST_TEST(got.size() - header <= 30000u);
+    // The header is the head of the file's transfer, which is known to fail before its first byte:
+    // nothing at all was written (the caller may still answer with an error).
+    BOOST_TEST(got.empty());
+#else
+    std::filesystem::resize_file(path, 30000);
+#endif
 
     auto res2 = range_response(path);
-    res2.body().reset(zh::unique_fd(::open(path.c_str(), O_RDONLY)), 100000);  // a stale size
+    res2.body().reset(open_read_only(path), 100000);  // a stale size
     res2.body().select(zh::make_multipart_layout({{0, 10}, {50000, 10}}, 100000, "", "B"));
     std::string const got2 = send_with(res2, zero_copy, &ec, &n);
     BOOST_TEST((ec == zerocopy::error::unexpected_eof), ec.message());
@@ -239,10 +253,12 @@ BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
         p.ioc.restart();
         p.ioc.run();
         total += fut.get();
+#if defined(__linux__)
         int on = 1;
         socklen_t len = sizeof on;
         ::getsockopt(p.a.native_handle(), IPPROTO_TCP, TCP_CORK, &on, &len);
         BOOST_TEST(on == 0);
+#endif
     }
     p.a.shutdown(tcp::socket::shutdown_send);
     std::string const all = p.received();
@@ -264,6 +280,7 @@ BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
     BOOST_TEST(off == all.size());
 }
 
+#if defined(__linux__)  // TCP_CORK is Linux's
 BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     temp_dir dir;
     std::string const path = dir.write("f", pattern(1000));
@@ -283,6 +300,7 @@ BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     p.a.shutdown(tcp::socket::shutdown_send);
     BOOST_TEST(p.received().size() > 1000u);
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(throwing_sync_write) {
     temp_dir dir;
@@ -299,3 +317,47 @@ BOOST_AUTO_TEST_CASE(throwing_sync_write) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#if defined(_WIN32)
+// Windows: the cases test/windows/http_trace.sh runs under WINEDEBUG=trace+winsock, one at a time.
+// Each checks its bytes here; the script counts WS2_TransmitFile calls and their head buffers.
+BOOST_AUTO_TEST_SUITE(http_trace)
+
+BOOST_AUTO_TEST_CASE(zerocopy_file_body) {  // one TransmitFile, with the header as its head
+    temp_dir dir;
+    std::string const content = pattern(1 << 20, 11);
+    auto z = file_response(dir.write("f", content));
+    std::string const got = send_with(z, zero_copy);
+    BOOST_TEST(got.size() > content.size());
+    BOOST_TEST((got.substr(got.size() - content.size()) == content));
+    BOOST_TEST(got.rfind("HTTP/1.1 200 OK\r\n", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(zerocopy_range_body) {  // three parts: three TransmitFile calls, each with a head
+    temp_dir dir;
+    std::string const content = pattern(1 << 20, 12);
+    std::string const path = dir.write("f", content);
+    auto make = [&] {
+        auto res = range_response(path);
+        res.body().select(zh::make_multipart_layout({{0, 1000}, {5000, 100000}, {900000, 5}}, content.size(),
+                                                    "application/octet-stream", "TRACE_BOUNDARY"));
+        res.prepare_payload();
+        return res;
+    };
+    auto z = make();
+    auto b = make();
+    std::string const got = send_with(z, zero_copy);
+    BOOST_TEST((got == send_with(b, buffered)));  // Beast's serializer: the same bytes
+    BOOST_TEST(got.find(content.substr(5000, 100000)) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(beast_file_body) {  // Beast's own writer: no TransmitFile at all (beast#1963)
+    temp_dir dir;
+    std::string const content = pattern(1 << 20, 11);
+    auto b = file_response(dir.write("f", content));
+    std::string const got = send_with(b, buffered);
+    BOOST_TEST((got.substr(got.size() - content.size()) == content));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif

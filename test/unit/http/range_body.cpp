@@ -6,25 +6,49 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
 using namespace zerocopy::http;
 namespace bhttp = boost::beast::http;
 
 namespace {
 
+// Opens `path` read-only with the platform's own call.
+unique_file open_read_only(char const* path) {
+#if defined(_WIN32)
+    return unique_file(::CreateFileA(path, GENERIC_READ,
+                                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                                     OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+#else
+    return unique_file(::open(path, O_RDONLY));
+#endif
+}
+
+unsigned long process_id() {
+#if defined(_WIN32)
+    return ::GetCurrentProcessId();
+#else
+    return static_cast<unsigned long>(::getpid());
+#endif
+}
+
 struct temp_path {
     std::string path;
     explicit temp_path(std::string const& content) {
-        char tmpl[] = "/tmp/zerocopy-http-body-XXXXXX";
-        int fd = ::mkstemp(tmpl);
-        BOOST_TEST_REQUIRE(fd >= 0);
-        ::close(fd);
-        path = tmpl;
+        static std::atomic<unsigned> counter{0};
+        path = (std::filesystem::temp_directory_path() /
+                ("zerocopy-http-body-" + std::to_string(process_id()) + "-" + std::to_string(counter++)))
+                   .string();
         std::ofstream(path, std::ios::binary) << content;
     }
     ~temp_path() { std::remove(path.c_str()); }
@@ -99,30 +123,31 @@ BOOST_AUTO_TEST_CASE(errors) {
     res.body().open("/nonexistent/zerocopy", ec);
     BOOST_TEST(ec.failed());
     BOOST_TEST(!res.body().is_open());
-    res.body().open("/tmp", ec);
+    res.body().open(std::filesystem::temp_directory_path().string().c_str(), ec);
     BOOST_TEST((ec == zerocopy::error::not_a_regular_file));
 
     // A file shorter than the selected range: the buffered writer reports unexpected_eof.
     temp_path f("short");
     res.body().open(f.path.c_str(), ec);
     BOOST_TEST_REQUIRE(!ec);
-    res.body().reset(unique_fd(::open(f.path.c_str(), O_RDONLY)), 100);
+    res.body().reset(open_read_only(f.path.c_str()), 100);
     serialize_body(res, ec);
     BOOST_TEST((ec == zerocopy::error::unexpected_eof));
 }
 
 BOOST_AUTO_TEST_CASE(unique_fd_semantics) {
-    unique_fd a(::open("/dev/null", O_RDONLY));
+    temp_path f("x");
+    unique_fd a(open_read_only(f.path.c_str()));
     BOOST_TEST(a.is_open());
-    int const raw = a.get();
+    zerocopy::native_file_handle const raw = a.get();
     unique_fd b(std::move(a));
     BOOST_TEST(!a.is_open());
     BOOST_TEST(b.get() == raw);
     a = std::move(b);
     BOOST_TEST(a.get() == raw);
-    int const released = a.release();
+    unique_file owner(a.release());
     BOOST_TEST(!a);
-    ::close(released);
+    BOOST_TEST(owner.get() == raw);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,7 +10,6 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/basic_file_body.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -18,6 +17,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -66,29 +66,35 @@ std::uint64_t body_bytes(Value const& v) {
     return n;
 }
 
-// Serializes the header with Beast and collects its buffers (valid while the serializer lives).
-template <class Serializer>
-void header_buffers(Serializer& sr, std::vector<boost::asio::const_buffer>& out,
-                    boost::system::error_code& ec) {
+// Serializes the header with Beast and appends its bytes to `out` (one contiguous buffer, so that it
+// can be the head of a TransmitFile; the serializer's buffers are a sequence).
+template <class Serializer, class Bytes>
+void serialize_header(Serializer& sr, Bytes& out, boost::system::error_code& ec) {
     sr.split(true);
     sr.next(ec, [&](boost::system::error_code&, auto const& buffers) {
-        for (auto b : boost::beast::buffers_range_ref(buffers)) out.push_back(b);
+        std::size_t const at = out.size();
+        out.resize(at + boost::asio::buffer_size(buffers));
+        boost::asio::buffer_copy(boost::asio::buffer(out.data() + at, out.size() - at), buffers);
     });
 }
 
-template <class Stream, bool isRequest, class Body, class Fields>
+// The operation: the header and the first piece's prefix as one buffer, then each piece's file range
+// with the memory before it as the head of that range's sendfile (async_sendfile_with_head: on
+// Windows the same TransmitFile call; elsewhere an async_write just before it, under TCP_CORK).
+template <class Stream, bool isRequest, class Body, class Fields, class Allocator>
 class write_op {
     using message_type = boost::beast::http::message<isRequest, Body, Fields>;
     using traits = zerocopy_body<Body>;
+    using byte_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<char>;
 
     struct state {
-        explicit state(message_type& m) : sr(m) {}
+        state(message_type& m, Allocator const& a) : sr(m), head(byte_allocator(a)) {}
         boost::beast::http::serializer<isRequest, Body, Fields> sr;
-        std::vector<boost::asio::const_buffer> header;
-        cork_guard<Stream> cork{false};  // released in finish()
+        std::vector<char, byte_allocator> head;  // header bytes + the first piece's prefix
+        cork_guard<Stream> cork{false};          // released in finish()
     };
 
-    enum class step { start, beast_fallback, header, prefix, file, early_error };
+    enum class step { start, beast_fallback, send, early_error };
 
 public:
     write_op(Stream& stream, message_type& msg, sendfile_options const& options)
@@ -106,10 +112,11 @@ public:
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                     return boost::beast::http::async_write(stream_, msg_, std::move(self));
                 }
-                // The serializer's header buffers point into itself: it lives on the heap, allocated
-                // with the handler's associated allocator and freed before the handler runs.
-                st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self), msg_);
-                header_buffers(st_->sr, st_->header, ec);
+                // The serializer and the head live on the heap, allocated with the handler's
+                // associated allocator and freed before the handler runs.
+                st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self), msg_,
+                                                  boost::asio::get_associated_allocator(self));
+                serialize_header(st_->sr, st_->head, ec);
                 if (ec) {
                     // Nothing happened yet: complete through the executor, never from the initiator.
                     ec_ = ec;
@@ -117,9 +124,8 @@ public:
                     return boost::asio::post(std::move(self));
                 }
                 if (body_bytes<traits>(msg_.body()) != 0) st_->cork.engage(stream_);
-                step_ = step::header;
-                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return boost::asio::async_write(stream_, st_->header, std::move(self));
+                step_ = step::send;
+                break;
 
             case step::beast_fallback:
                 return self.complete(ec, static_cast<std::size_t>(n));
@@ -127,30 +133,34 @@ public:
             case step::early_error:
                 return finish(self, ec_);
 
-            case step::header:
-            case step::prefix:
-            case step::file:
-                bytes_ += n;
+            case step::send:
+                bytes_ += static_cast<std::size_t>(n);
                 if (ec) return finish(self, ec);
                 // A cancellation that arrived as a step completed successfully still stops here.
                 if (self.cancelled() != boost::asio::cancellation_type::none)
                     return finish(self, boost::asio::error::operation_aborted);
                 break;
         }
-        // Next piece: its prefix, then its file range.
-        for (; piece_ < traits::count(msg_.body()); ++piece_, step_ = step::header) {
-            piece_view const p = traits::piece(msg_.body(), piece_);
-            if (step_ == step::header && !p.prefix.empty()) {
-                step_ = step::prefix;
-                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return boost::asio::async_write(
-                    stream_, boost::asio::buffer(p.prefix.data(), p.prefix.size()), std::move(self));
+        // Next piece: the memory bytes before its file range (the header too, the first time), then
+        // the range. The header goes out even when the body has no piece at all (HEAD, 304).
+        for (std::size_t const count = traits::count(msg_.body()); piece_ < count || !header_sent_;) {
+            piece_view const p = piece_ < count ? traits::piece(msg_.body(), piece_) : piece_view{};
+            ++piece_;
+            boost::asio::const_buffer head(p.prefix.data(), p.prefix.size());
+            if (!header_sent_) {
+                header_sent_ = true;
+                st_->head.insert(st_->head.end(), p.prefix.begin(), p.prefix.end());
+                head = boost::asio::buffer(st_->head.data(), st_->head.size());
             }
-            if (step_ != step::file && p.length != 0) {
-                step_ = step::file;
+            if (p.length != 0) {
                 BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return zerocopy::async_sendfile(stream_, traits::handle(msg_.body()), p.offset, p.length,
-                                                options_, std::move(self));
+                return zerocopy::detail::async_sendfile_with_head(stream_, head, traits::handle(msg_.body()),
+                                                                  p.offset, p.length, options_,
+                                                                  std::move(self));
+            }
+            if (head.size() != 0) {
+                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+                return boost::asio::async_write(stream_, head, std::move(self));
             }
         }
         finish(self, {});
@@ -170,8 +180,24 @@ private:
     std::shared_ptr<state> st_;
     step step_ = step::start;
     std::size_t piece_ = 0;
+    bool header_sent_ = false;
     std::size_t bytes_ = 0;
     boost::system::error_code ec_;
+};
+
+// Creates the operation once the handler is known: its state is allocated with the handler's
+// associated allocator.
+struct initiate_write {
+    template <class Handler, class Stream, bool isRequest, class Body, class Fields>
+    void operator()(Handler&& handler, Stream* stream,
+                    boost::beast::http::message<isRequest, Body, Fields>* msg,
+                    sendfile_options const& options) const {
+        using handler_type = std::decay_t<Handler>;
+        using allocator_type = boost::asio::associated_allocator_t<handler_type>;
+        boost::asio::async_compose<handler_type, void(boost::system::error_code, std::size_t)>(
+            write_op<Stream, isRequest, Body, Fields, allocator_type>(*stream, *msg, options), handler,
+            *stream);
+    }
 };
 
 }  // namespace detail
@@ -181,8 +207,8 @@ template <class AsyncWriteStream, bool isRequest, class Body, class Fields, clas
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                  sendfile_options const& options, CompletionToken&& token) {
     if constexpr (detail::zerocopy_body<Body>::value) {
-        return boost::asio::async_compose<CompletionToken, void(boost::system::error_code, std::size_t)>(
-            detail::write_op<AsyncWriteStream, isRequest, Body, Fields>(stream, msg, options), token, stream);
+        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
+            detail::initiate_write{}, token, &stream, &msg, options);
     } else {
         return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
     }
@@ -204,12 +230,12 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
     } else {
         if (msg.chunked()) return boost::beast::http::write(stream, msg, ec);
         boost::beast::http::serializer<isRequest, Body, Fields> sr(msg);
-        std::vector<boost::asio::const_buffer> header;
-        detail::header_buffers(sr, header, ec);
+        std::string header;
+        detail::serialize_header(sr, header, ec);
         if (ec) return 0;
         detail::cork_guard<SyncWriteStream> cork(true);
         if (detail::body_bytes<traits>(msg.body()) != 0) cork.engage(stream);
-        std::size_t bytes = boost::asio::write(stream, header, ec);
+        std::size_t bytes = boost::asio::write(stream, boost::asio::buffer(header), ec);
         for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
             detail::piece_view const p = traits::piece(msg.body(), i);
             if (!p.prefix.empty())

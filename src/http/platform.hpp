@@ -1,0 +1,54 @@
+// src/http/platform.hpp — the HTTP layer's one seam with the operating system (private).
+//
+// Everything that opens, inspects or resolves files lives behind it: src/http/platform_posix.cpp
+// (open, fstat, openat2 and the O_PATH walk) or src/http/platform_win32.cpp (CreateFileW,
+// GetFileInformationByHandle, the reparse-point-refusing walk). The rest of src/http is portable.
+#ifndef ZEROCOPY_SRC_HTTP_PLATFORM_HPP
+#define ZEROCOPY_SRC_HTTP_PLATFORM_HPP
+
+#include <zerocopy/http/resolve.hpp>
+#include <zerocopy/http/unique_fd.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zerocopy::http::detail {
+
+/// What the layer needs to know about an open file.
+struct file_status {
+    enum kind_t { regular, directory, other } kind = other;
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;  ///< Last modification, nanoseconds since 1970 (UTC).
+    std::uint64_t file_id = 0;  ///< The inode number (POSIX) or file index (Windows).
+};
+
+/// fstat / GetFileInformationByHandle on an open file.
+boost::system::error_code query_file(native_file_handle file, file_status& st) noexcept;
+
+/// Opens `path` (UTF-8 on Windows) read-only; `st` describes what was opened.
+unique_file open_for_reading(char const* path, file_status& st, boost::system::error_code& ec);
+
+/// Opens `path` as a document root directory.
+unique_file open_root(std::string const& path, boost::system::error_code& ec);
+
+/// The object a decoded path names beneath a root: a regular file open for reading, or a
+/// directory (or other object) with `file` holding something to identify it.
+struct located {
+    resolve_status failure = resolve_status::error;  ///< Meaningful when `ec` is set.
+    boost::system::error_code ec;
+    file_status st;
+    unique_file file;
+};
+
+/// "a/b/c" from decoded segments ("." for none): the relative path of what was resolved.
+std::string join_segments(std::vector<std::string> const& segments);
+
+/// Resolves `segments` (decoded, as decode_target returns them) beneath `root` without leaving it.
+located locate(native_file_handle root, std::vector<std::string> const& segments, resolver_kind kind);
+
+}  // namespace zerocopy::http::detail
+
+#endif
