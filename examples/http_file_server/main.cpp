@@ -1,10 +1,13 @@
 // http_file_server — a static file server built on zerocopy::http, meant to be copied and adapted.
 //
-// One io_context run by --threads threads; each connection lives on its own strand and goes round
-// one loop: wait for a request, read it (zerocopy::http::async_read_request: Beast's parser plus the
-// framing checks), answer it (zerocopy::http::serve_file: ranges, conditionals, traversal safety),
-// write the answer (zerocopy::http::async_write: header through Beast, file bytes by sendfile), and
-// start again while the connection is kept alive. One timer per connection enforces the limits.
+// One io_context run by --threads threads; each connection lives on its own strand (with one thread:
+// on the io_context itself, which needs none) and goes round one loop: wait for a request, read it
+// (zerocopy::http::async_read_request: Beast's parser plus the framing checks), answer it
+// (zerocopy::http::serve_file: ranges, conditionals, traversal safety), write the answer
+// (zerocopy::http::async_write: header through Beast, file bytes by sendfile), and start again while the
+// connection is kept alive. One timer per connection enforces the limits; it is lazy: each phase only records
+// its deadline, and the timer is moved only when a deadline comes earlier than its expiry (a timer moved
+// three times per request costs three syscalls and three wake-ups of the handler).
 #include "http_common.hpp"
 #include "options.hpp"
 #include "tcp_progress.hpp"
@@ -89,8 +92,10 @@ public:
         }
         error_code ignored;
         socket_.set_option(tcp::no_delay(true), ignored);
-        wait_for_request(example::seconds(state_->options.header_timeout));  // sets the timer's expiry
+        deadline_ = clock_type::now() + example::seconds(state_->options.header_timeout);
+        timer_.expires_at(deadline_);
         wait_timer();
+        wait_for_request(example::seconds(state_->options.header_timeout));
         if (state_->stopping) close();
     }
 
@@ -111,7 +116,7 @@ private:
     void wait_for_request(clock_type::duration limit) {
         if (buffer_.size() != 0) return read_request();  // a pipelined request is already here
         phase_ = phase::waiting;
-        timer_.expires_after(limit);
+        set_deadline(limit);
         socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
             if (ec || self->phase_ == phase::closed) return self->close();
             self->read_request();
@@ -120,7 +125,7 @@ private:
 
     void read_request() {
         phase_ = phase::reading;
-        timer_.expires_after(example::seconds(state_->options.header_timeout));
+        set_deadline(example::seconds(state_->options.header_timeout));
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
         parser_->body_limit(example::max_body_bytes);
@@ -143,9 +148,10 @@ private:
         }
         if (!state_->options.quiet) request_line_ = example::request_line(req);
         phase_ = phase::writing;
-        last_acked_ = example::tcp_bytes_acked(socket_.native_handle());
+        // The peer's progress is read (TCP_INFO) only when the timer fires: last_acked_ is the count
+        // seen at the previous check, so a stall from the first byte on is caught as well.
         last_progress_ = clock_type::now();
-        timer_.expires_after(send_check_interval());
+        set_deadline(send_check_interval());
         // The header through Beast's serializer, the file ranges with zerocopy::async_sendfile (--mode).
         zhttp::async_write(
             socket_, *response_, state_->send,
@@ -174,6 +180,13 @@ private:
         return example::seconds(state_->options.send_timeout / 2);
     }
 
+    // Records the current phase's deadline. The timer's expiry is never later than the deadline:
+    // it is moved only when the new deadline is earlier; otherwise it fires early and re-arms.
+    void set_deadline(clock_type::duration limit) {
+        deadline_ = clock_type::now() + limit;
+        if (deadline_ < timer_.expiry()) timer_.expires_at(deadline_);  // cancels the wait; it re-waits
+    }
+
     // One wait at a time; moving the expiry cancels it, and the handler waits again.
     void wait_timer() {
         timer_.async_wait([self = shared_from_this()](error_code) { self->on_timer(); });
@@ -182,7 +195,11 @@ private:
     void on_timer() {
         if (phase_ == phase::closed) return;
         auto const now = clock_type::now();
-        if (timer_.expiry() > now) return wait_timer();
+        if (timer_.expiry() > now) return wait_timer();  // moved earlier: wait for the new expiry
+        if (deadline_ > now) {                           // the phase changed since: wait for its deadline
+            timer_.expires_at(deadline_);
+            return wait_timer();
+        }
         if (phase_ != phase::writing) {  // idle or header timeout
             if (phase_ == phase::reading && !state_->options.quiet)
                 example::log_line(peer_ + " closed: header timeout");
@@ -198,7 +215,8 @@ private:
                 example::log_line(peer_ + " closed: send timeout (client stopped reading)");
             return close();
         }
-        timer_.expires_after(send_check_interval());
+        deadline_ = now + send_check_interval();
+        timer_.expires_at(deadline_);
         wait_timer();
     }
 
@@ -220,6 +238,7 @@ private:
     std::optional<zhttp::file_response> response_;
     std::string request_line_;
     clock_type::time_point request_started_;
+    clock_type::time_point deadline_;  // of the current phase; the timer's expiry is never later
     std::uint64_t last_acked_ = 0;
     clock_type::time_point last_progress_;
 };
@@ -252,9 +271,12 @@ public:
 
 private:
     void accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
-            on_accept(ec, std::move(socket));
-        });
+        // A strand per connection only when several threads run the io_context: with one, every
+        // handler already runs in sequence, and a strand would cost a lock per handler.
+        auto ex = state_->options.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc_))
+                                              : asio::any_io_executor(ioc_.get_executor());
+        acceptor_.async_accept(
+            ex, [this](error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
     }
 
     void on_accept(error_code ec, tcp::socket socket) {
