@@ -16,6 +16,7 @@ Output: Markdown on stdout, and all figures as JSON with --json FILE.
 """
 import argparse
 import json
+import math
 import os
 import pwd
 import re
@@ -228,8 +229,12 @@ def run_wrk(port, path, conns, duration, cpu):
            "http://127.0.0.1:%d/%s" % (port, path)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
     r = {}
-    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)([KMGT]?B) read", out)
     r["requests"] = int(m.group(1))
+    r["seconds"] = float(m.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(3)]
+    # Every byte received, of complete responses or not: the throughput of large files does not
+    # depend on how many responses happened to finish inside the run.
+    r["bytes_read"] = float(m.group(4)) * {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m.group(5)]
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     r["rps"] = float(m.group(1))
     for q, key in (("50%", "p50_ms"), ("99%", "p99_ms")):
@@ -240,6 +245,13 @@ def run_wrk(port, path, conns, duration, cpu):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     r["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
     return r, out
+
+
+def workload_duration(size, conns, minimum):
+    """Seconds for one measured run: at least `minimum`, and long enough for every connection to
+    receive its file about three times at 1 GiB/s (64 connections x 100 MiB need ~19 s; a 5 s run
+    would end with most responses unfinished and count almost none of them)."""
+    return max(minimum, math.ceil(3 * conns * size / (1024 * MiB)))
 
 
 def warm(path):
@@ -256,12 +268,13 @@ def measure(server, files, size, conns, args):
     warm(path)
     cpu0 = proc_cpu_seconds(pid)
     t0 = time.time()
-    r, raw = run_wrk(server.port, files[size], conns, args.duration, args.client_cpu)
+    r, raw = run_wrk(server.port, files[size], conns, workload_duration(size, conns, args.duration),
+                     args.client_cpu)
     elapsed = time.time() - t0
     cpu1 = proc_cpu_seconds(pid)
     r["server_cpu_us_per_req"] = (cpu1 - cpu0) / max(r["requests"], 1) * 1e6
     r["server_cpu_share"] = (cpu1 - cpu0) / elapsed
-    r["gib_per_s"] = r["rps"] * size / (1024 * MiB)
+    r["gib_per_s"] = r["bytes_read"] / max(r["seconds"], 1e-9) / (1024 * MiB)
     r["rss_kib"] = proc_rss_kib(pid)
     if r["errors"] or r["socket_errors"]:
         log("warning: %s %s c=%d: %d non-2xx, %d socket errors\n%s" % (server.name, size_name(size), conns,
@@ -448,7 +461,8 @@ def summarize(results):
 def report(results, slow, sizes, conns, fd_limits, args):
     s = summarize(results)
     print("## zerocopy_bench http\n")
-    print("- one server thread / one nginx worker on CPU %d; `wrk -t1` on CPU %d; %d s per measured run after a 1 s "
+    print("- one server thread / one nginx worker on CPU %d; `wrk -t1` on CPU %d; at least %d s per measured run "
+          "(3 x connections x size at 1 GiB/s for large files; GiB/s counts every byte received) after a 1 s "
           "warm-up; %d round(s), interleaved, medians" % (args.server_cpu, args.client_cpu, args.duration, args.rounds))
     print("- file descriptors: soft limit %d raised to the hard limit %d\n" % (fd_limits["soft_before"], fd_limits["hard"]))
     print("| file | conns | server | req/s | GiB/s | p50 ms | p99 ms | server CPU µs/req | RSS MiB |")
