@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # CI stage "Windows": cross-builds the library and its Windows tests with MinGW-w64
 # (g++-mingw-w64-x86-64-posix, Debian's Boost headers, static runtime) and runs them under
-# Wine with a temporary WINEPREFIX. A correctness stage: Wine emulates TransmitFile in user
-# space, so no performance figure comes from it.
+# Wine with a temporary WINEPREFIX: the core tests, zerocopy::http's unit and integration tests
+# (windows_unit_http, windows_integration_http) and the two winsock traces (TransmitFile for native
+# transfers; the HTTP header as TransmitFile's head). A correctness stage: Wine emulates
+# TransmitFile in user space, so no performance figure comes from it.
 #
 #   bash scripts/windows-test.sh                 # install what is missing, build, test
 #   ZEROCOPY_BUILD_ROOT=/tmp/ci JOBS=1 bash scripts/windows-test.sh
