@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,28 @@ io_result write_some_nosignal(native_stream_handle out, void const* data, std::s
         if (errno != EINTR) {
             r.ec = last_error();
             guard.discard_if(errno == EPIPE);
+            return r;
+        }
+    }
+}
+
+io_result send_nosignal(native_stream_handle out, void const* data, std::size_t size, bool more) noexcept {
+    io_result r;
+    if (size > max_io) size = max_io;
+    int flags = MSG_NOSIGNAL;
+#if defined(MSG_MORE)
+    if (more) flags |= MSG_MORE;
+#else
+    (void)more;
+#endif
+    for (;;) {
+        ssize_t const n = ::send(out, data, size, flags);
+        if (n >= 0) {
+            r.bytes = static_cast<std::size_t>(n);
+            return r;
+        }
+        if (errno != EINTR) {
+            r.ec = last_error();
             return r;
         }
     }

@@ -59,6 +59,15 @@ ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const
 /// Blocks until `out` is writable or in error (poll). For the blocking twin.
 ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) noexcept;
 
+#if !defined(_WIN32)
+/// Sends up to `size` bytes to the socket `out` without raising SIGPIPE (MSG_NOSIGNAL); with
+/// `more`, tells the kernel that more bytes follow at once (Linux MSG_MORE: the bytes wait to
+/// leave in the same segment as the next write, here the file's first bytes). would_block when
+/// `out` is non-blocking and full.
+ZEROCOPY_DECL io_result send_nosignal(native_stream_handle out, void const* data, std::size_t size,
+                                      bool more) noexcept;
+#endif
+
 #if defined(_WIN32)
 // Windows: TransmitFile is asynchronous, completed through the I/O completion port. The
 // asynchronous driver starts it on an OVERLAPPED of asio::windows::overlapped_ptr and feeds

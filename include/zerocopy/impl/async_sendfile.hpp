@@ -135,7 +135,7 @@ public:
     void operator()(Self& self, boost::system::error_code ec, std::size_t n) {
         if (writing_head_) {
             writing_head_ = false;
-            head_sent_ = n;
+            head_sent_ += n;
             head_ = boost::asio::const_buffer();
             if (ec) {
                 result_ = ec;
@@ -196,9 +196,18 @@ private:
 #else
                 bool const in_transmit_file = false;
 #endif
+                head_attempt const h = in_transmit_file ? head_attempt::rest : try_send_head(a);
+                if (h == head_attempt::all) continue;  // the head is out: on with `a`
+                if (h == head_attempt::failed) {
+                    // The stream failed while the head was being sent: nothing of the file was.
+                    pending_ = fsm_action::done;
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
+                    return boost::asio::post(std::move(self));
+                }
                 if (!in_transmit_file) {
                     // Before any byte of the file (and also for an empty range; not when the
-                    // transfer failed before any byte).
+                    // transfer failed before any byte). What the attempt above left of it.
                     after_head_ = a;
                     writing_head_ = true;
                     suspended_ = true;
@@ -267,6 +276,36 @@ private:
                     return complete(self);
             }
         }
+    }
+
+    enum class head_attempt { all, rest, failed };
+
+    // Sockets (POSIX): sends what it can of the head at once, non-blocking, telling the kernel
+    // that the file's bytes follow (MSG_MORE) so that the two leave in the same segment, without
+    // TCP_CORK and its three syscalls. `all` when the whole head went out; `rest` when `head_`
+    // keeps some for asio::async_write (a full socket, or not a socket); `failed` (result_ set)
+    // when the stream is broken.
+    head_attempt try_send_head(fsm_action const& next) {
+#if !defined(_WIN32)
+        if constexpr (stream_traits<AsyncWriteStream>::kind == stream_kind::socket ||
+                      stream_traits<AsyncWriteStream>::kind == stream_kind::timed_socket) {
+            boost::system::error_code ec;
+            if (!io_.prepare_handle(ec)) return head_attempt::rest;  // async_write reports it
+            // Bytes of the file follow at once only on these paths; an empty range sends the head
+            // alone, and it must not wait for more.
+            bool const more = next.kind == fsm_action::send_native || next.kind == fsm_action::read;
+            io_result const r = send_nosignal(io_.handle(), head_.data(), head_.size(), more);
+            head_sent_ += r.bytes;
+            head_ += r.bytes;
+            if (r.ec && r.ec != boost::asio::error::would_block) {
+                result_ = r.ec;
+                return head_attempt::failed;
+            }
+            return head_.size() == 0 ? head_attempt::all : head_attempt::rest;
+        }
+#endif
+        (void)next;
+        return head_attempt::rest;
     }
 
     template <class Self>

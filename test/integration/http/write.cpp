@@ -11,6 +11,8 @@
 #include <future>
 
 #if defined(__linux__)
+#include "tcp_segments.hpp"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -280,7 +282,45 @@ BOOST_AUTO_TEST_CASE(cork_released_and_keep_alive_sequence) {
     BOOST_TEST(off == all.size());
 }
 
-#if defined(__linux__)  // TCP_CORK is Linux's
+#if defined(__linux__)  // TCP_INFO's segment count is Linux's
+// Header and body leave together: with Nagle off (TCP_NODELAY, as servers set it), a response that
+// fits in one segment is one segment — the header goes with MSG_MORE (one range) or under TCP_CORK
+// (multipart), never in a segment of its own before the file's bytes.
+BOOST_AUTO_TEST_CASE(small_response_is_one_segment) {
+    temp_dir dir;
+    std::string const content = pattern(8000);
+    std::string const path = dir.write("f", content);
+    for (int which = 0; which < 4; ++which) {
+        for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+            BOOST_TEST_CONTEXT("response " << which << " mode " << int(mode)) {
+                pair p;
+                p.a.set_option(tcp::no_delay(true));
+                p.capture();
+                auto res = range_response(path);
+                if (which == 1) res.body().select(zh::byte_range{1000, 3000});
+                if (which == 2)
+                    res.body().select(zh::make_multipart_layout({{0, 10}, {100, 2000}, {7990, 10}},
+                                                                content.size(), "", "B"));
+                if (which == 3) res.result(bhttp::status::not_modified);  // header only
+                if (which == 3) res.body().clear_content();
+                res.prepare_payload();
+                zerocopy::sendfile_options opt;
+                opt.mode = mode;
+                long const before = tcp_data_segments_out(p.a.native_handle());
+                BOOST_TEST_REQUIRE(before >= 0);
+                auto fut = zh::async_write(p.a, res, opt, asio::use_future);
+                p.ioc.run();
+                std::size_t const n = fut.get();
+                long const segments = tcp_data_segments_out(p.a.native_handle()) - before;
+                p.a.shutdown(tcp::socket::shutdown_send);
+                BOOST_TEST(p.received().size() == n);
+                // The buffered path reads and writes the file in one go at this size.
+                BOOST_TEST(segments == 1);
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     temp_dir dir;
     std::string const path = dir.write("f", pattern(1000));

@@ -80,7 +80,10 @@ void serialize_header(Serializer& sr, Bytes& out, boost::system::error_code& ec)
 
 // The operation: the header and the first piece's prefix as one buffer, then each piece's file range
 // with the memory before it as the head of that range's sendfile (async_sendfile_with_head: on
-// Windows the same TransmitFile call; elsewhere an async_write just before it, under TCP_CORK).
+// Windows the same TransmitFile call; on a POSIX socket a non-blocking send with MSG_MORE just
+// before it). A multipart body, whose closing boundary follows the last range, is sent under
+// TCP_CORK. Beast's serializer is used for the header only and destroyed once its bytes are
+// copied: the operation keeps no writer buffer while the body is sent.
 template <class Stream, bool isRequest, class Body, class Fields, class Allocator>
 class write_op {
     using message_type = boost::beast::http::message<isRequest, Body, Fields>;
@@ -88,8 +91,7 @@ class write_op {
     using byte_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<char>;
 
     struct state {
-        state(message_type& m, Allocator const& a) : sr(m), head(byte_allocator(a)) {}
-        boost::beast::http::serializer<isRequest, Body, Fields> sr;
+        explicit state(Allocator const& a) : head(byte_allocator(a)) {}
         std::vector<char, byte_allocator> head;  // header bytes + the first piece's prefix
         cork_guard<Stream> cork{false};          // released in finish()
     };
@@ -112,18 +114,23 @@ public:
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                     return boost::beast::http::async_write(stream_, msg_, std::move(self));
                 }
-                // The serializer and the head live on the heap, allocated with the handler's
-                // associated allocator and freed before the handler runs.
-                st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self), msg_,
+                // The head lives on the heap, allocated with the handler's associated allocator
+                // and freed before the handler runs.
+                st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self),
                                                   boost::asio::get_associated_allocator(self));
-                serialize_header(st_->sr, st_->head, ec);
+                {
+                    boost::beast::http::serializer<isRequest, Body, Fields> sr(msg_);
+                    serialize_header(sr, st_->head, ec);
+                }
                 if (ec) {
                     // Nothing happened yet: complete through the executor, never from the initiator.
                     ec_ = ec;
                     step_ = step::early_error;
                     return boost::asio::post(std::move(self));
                 }
-                if (body_bytes<traits>(msg_.body()) != 0) st_->cork.engage(stream_);
+                // One range: its head goes with MSG_MORE. Several: the boundaries between them and
+                // the closing one must not leave in segments of their own.
+                if (traits::count(msg_.body()) > 1) st_->cork.engage(stream_);
                 step_ = step::send;
                 break;
 
