@@ -49,6 +49,11 @@ std::string join_segments(std::vector<std::string> const& segments);
 /// Resolves `segments` (decoded, as decode_target returns them) beneath `root` without leaving it.
 located locate(native_file_handle root, std::vector<std::string> const& segments, resolver_kind kind);
 
+/// resolve_target, also giving what the resolver learnt of the file it opened (serve_file needs
+/// its size and dates; asking the system again would cost a syscall per request).
+resolved_target resolve_target(native_file_handle root, std::string_view target,
+                               resolve_options const& options, file_status& st);
+
 }  // namespace zerocopy::http::detail
 
 #endif

@@ -59,8 +59,10 @@ std::string join_segments(std::vector<std::string> const& segs) {
 
 }  // namespace detail
 
+namespace detail {
+
 resolved_target resolve_target(native_file_handle root, std::string_view target,
-                               resolve_options const& options) {
+                               resolve_options const& options, file_status& st) {
     resolved_target out;
     decoded_target t = decode_target(target);
     if (!t.valid) {
@@ -95,8 +97,17 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
     } else {
         out.status = resolve_status::file;
         out.file = std::move(l.file);
+        st = l.st;
     }
     return out;
+}
+
+}  // namespace detail
+
+resolved_target resolve_target(native_file_handle root, std::string_view target,
+                               resolve_options const& options) {
+    detail::file_status st;
+    return detail::resolve_target(root, target, options, st);
 }
 
 document_root::document_root(std::string const& path) {

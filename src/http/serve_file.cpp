@@ -12,6 +12,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace zerocopy::http {
 
@@ -44,12 +45,23 @@ bool keep_alive_of(bhttp::request_header<> const& req) {
     return req.version() >= 11 ? !close : (keep && !close);
 }
 
+// The Date field's text, formatted once per second per thread.
+std::string const& date_field(std::int64_t now) {
+    thread_local std::int64_t formatted_at = std::numeric_limits<std::int64_t>::min();
+    thread_local std::string text;
+    if (now != formatted_at) {
+        text = format_http_date(now);
+        formatted_at = now;
+    }
+    return text;
+}
+
 file_response start_response(bhttp::status status, bhttp::request_header<> const& req) {
     file_response res;
     res.result(status);
     res.version(req.version());
     res.keep_alive(keep_alive_of(req));
-    res.set(bhttp::field::date, format_http_date(http_now()));
+    res.set(bhttp::field::date, date_field(http_now()));
     return res;
 }
 
@@ -109,8 +121,10 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     }
 
     auto const target = req.target();
-    resolved_target r =
-        resolve_target(root.native_handle(), std::string_view(target.data(), target.size()), options.resolve);
+    // Everything below comes from this one open file, as the resolver found it.
+    detail::file_status st;
+    resolved_target r = detail::resolve_target(
+        root.native_handle(), std::string_view(target.data(), target.size()), options.resolve, st);
     switch (r.status) {
         case resolve_status::file:
             break;
@@ -132,10 +146,6 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             return make_error_response(bhttp::status::internal_server_error, req);
     }
 
-    // Everything below comes from this one open file.
-    detail::file_status st;
-    ec = detail::query_file(r.file.get(), st);
-    if (ec) return make_error_response(bhttp::status::internal_server_error, req);
     std::uint64_t const size = st.size;
     std::int64_t const now = http_now();
     // Whole seconds, rounded down (also before 1970).
