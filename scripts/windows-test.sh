@@ -56,4 +56,9 @@ cleanup() {
 trap cleanup EXIT
 "$wine" wineboot -i >/dev/null 2>&1
 "$wineserver" -w
-ctest --test-dir "$out/build" --output-on-failure --timeout 600
+# One retry per test: under Wine, on a busy 2-CPU machine, two things fail now and then without any
+# change in the code — a fairness check that depends on Wine's user-space TransmitFile emulation
+# keeping pace, and an acceptor whose socket Wine reports as an invalid handle when it is bound to
+# the completion port (seen twice in ~10 runs of this stage, each time green on the next run). A
+# real failure fails twice; ctest's output shows every test that needed the retry.
+ctest --test-dir "$out/build" --output-on-failure --timeout 600 --repeat until-pass:2
