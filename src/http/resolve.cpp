@@ -4,13 +4,14 @@
 
 #include "platform.hpp"
 
+#include <boost/core/detail/string_view.hpp>
 #include <boost/url/parse.hpp>
 
 namespace zerocopy::http {
 
 decoded_target decode_target(std::string_view target) {
     decoded_target out;
-    auto parsed = boost::urls::parse_origin_form(boost::urls::string_view(target.data(), target.size()));
+    auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
     if (!parsed) return out;
     boost::urls::url_view const& u = *parsed;
 
@@ -25,7 +26,7 @@ decoded_target decode_target(std::string_view target) {
         bool const last = slash == std::string_view::npos;
         path = last ? std::string_view() : path.substr(slash + 1);
         if (seg == "." || seg == "..") return out;
-        auto pct = boost::urls::make_pct_string_view(boost::urls::string_view(seg.data(), seg.size()));
+        auto pct = boost::urls::make_pct_string_view(boost::core::string_view(seg.data(), seg.size()));
         if (!pct) return out;
         std::string decoded = pct->decode();  // decoded exactly once
         if (decoded.empty()) {

@@ -17,10 +17,18 @@ namespace zerocopy::http {
 /** Start an asynchronous operation that writes a complete HTTP message, sending the file part of its
     body with `zerocopy::async_sendfile`.
 
-    Zero-copy applies to `beast::http::basic_file_body<File>` (`file_body`: exactly `body().size()`
-    bytes from offset 0, the file's position neither used nor changed) and to @ref range_body (each
-    memory prefix, then each file range). For any other body, and for a chunked message, the
+    Zero-copy applies to `beast::http::basic_file_body<File>` (`file_body`) and to @ref range_body
+    (each memory prefix, then each file range). For any other body, and for a chunked message, the
     operation is `beast::http::async_write`.
+
+    A `file_body` sends exactly `body().size()` bytes, from where Beast's own writer starts:
+    @li with Boost 1.82 and later, from the file's position, read once when the operation starts
+    (`value_type::seek(pos)` and `reset()` of an already positioned file make the body
+    `[pos, file size)`, and `size()` is what remains): the same bytes as `beast::http::async_write`.
+    Unlike Beast, which reads the file and so advances its position, this operation sends with
+    `sendfile` at explicit offsets and leaves the position unchanged;
+    @li with Boost 1.81, from offset 0, the position neither used nor changed (Beast 1.81 has no
+    `seek` on the body).
 
     The header bytes come from Beast's own serializer (`serializer::split(true)`), copied into one
     buffer together with the body's first memory bytes (a multipart delimiter, a short text). That

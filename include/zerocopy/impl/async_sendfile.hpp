@@ -7,6 +7,7 @@
 #ifndef ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
 #define ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
 
+#include <zerocopy/detail/immediate.hpp>
 #include <zerocopy/detail/sendfile_io.hpp>
 
 #include <boost/asio/associated_allocator.hpp>
@@ -203,7 +204,7 @@ private:
                     pending_ = fsm_action::done;
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
-                    return boost::asio::post(std::move(self));
+                    return resume_immediately(self);
                 }
                 if (!in_transmit_file) {
                     // Before any byte of the file (and also for an empty range; not when the
@@ -271,7 +272,7 @@ private:
                         suspended_ = true;
                         BOOST_ASIO_HANDLER_LOCATION(
                             (__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
-                        return boost::asio::post(std::move(self));
+                        return resume_immediately(self);
                     }
                     return complete(self);
             }
@@ -381,19 +382,33 @@ private:
     bool partial_only_ = false;
 };
 
-struct initiate_async_sendfile {
-    template <class Handler, class AsyncWriteStream>
-    void operator()(Handler&& handler, AsyncWriteStream* stream, native_file_handle file,
-                    std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
+// The initiation exposes the stream's executor, as Asio's own initiations do, so that completion
+// token adapters which need an executor before the operation starts (asio::cancel_after and
+// cancel_at, Boost 1.86+) work.
+template <class AsyncWriteStream>
+class initiate_async_sendfile {
+public:
+    using executor_type = typename AsyncWriteStream::executor_type;
+
+    explicit initiate_async_sendfile(AsyncWriteStream& stream) noexcept : stream_(stream) {}
+
+    executor_type get_executor() const noexcept { return stream_.get_executor(); }
+
+    template <class Handler>
+    void operator()(Handler&& handler, native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                    sendfile_options const& options,
                     boost::asio::const_buffer head = boost::asio::const_buffer()) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         allocator_type const alloc = boost::asio::get_associated_allocator(handler);
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::uint64_t)>(
-            async_sendfile_op<AsyncWriteStream, allocator_type>(*stream, file, offset, count, options, alloc,
+            async_sendfile_op<AsyncWriteStream, allocator_type>(stream_, file, offset, count, options, alloc,
                                                                 head),
-            handler, *stream);
+            handler, stream_);
     }
+
+private:
+    AsyncWriteStream& stream_;
 };
 
 /** async_sendfile with `head` sent first, for the HTTP layer: the header of a response and
@@ -409,7 +424,7 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
                               native_file_handle file, std::uint64_t offset, std::uint64_t count,
                               sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
-        initiate_async_sendfile{}, token, &stream, file, offset, count, options, head);
+        initiate_async_sendfile<AsyncWriteStream>(stream), token, file, offset, count, options, head);
 }
 
 }  // namespace detail
@@ -419,7 +434,7 @@ template <class AsyncWriteStream, class CompletionToken,
 auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
                     std::uint64_t count, sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
-        detail::initiate_async_sendfile{}, token, &stream, file, offset, count, options);
+        detail::initiate_async_sendfile<AsyncWriteStream>(stream), token, file, offset, count, options);
 }
 
 template <class AsyncWriteStream, class CompletionToken,

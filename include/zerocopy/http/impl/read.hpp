@@ -2,8 +2,9 @@
 #ifndef ZEROCOPY_HTTP_IMPL_READ_HPP
 #define ZEROCOPY_HTTP_IMPL_READ_HPP
 
+#include <zerocopy/detail/immediate.hpp>
+
 #include <boost/asio/compose.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
@@ -118,7 +119,7 @@ public:
                 if (!did_io_) {
                     ec_ = check;
                     step_ = step::early;
-                    return boost::asio::post(std::move(self));
+                    return zerocopy::detail::resume_immediately(self);
                 }
                 return self.complete(check, 0);
             }
@@ -131,7 +132,7 @@ public:
             if (!did_io_) {
                 ec_ = boost::beast::http::error::header_limit;
                 step_ = step::early;
-                return boost::asio::post(std::move(self));
+                return zerocopy::detail::resume_immediately(self);
             }
             return self.complete(boost::beast::http::error::header_limit, 0);
         }

@@ -4,11 +4,12 @@
 
 #include <zerocopy/http/detail/cork.hpp>
 
+#include <zerocopy/detail/immediate.hpp>
+
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/compose.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/basic_file_body.hpp>
@@ -43,6 +44,17 @@ struct zerocopy_body<boost::beast::http::basic_file_body<File>, std::enable_if_t
     static std::size_t count(value_type const&) noexcept { return 1; }
     static piece_view piece(value_type const& b, std::size_t) noexcept { return {{}, 0, b.size()}; }
     static native_file_handle handle(value_type& b) { return native_file_handle_of(b.file()); }
+    // Where the body starts in its file, read once when the write starts. Since Boost 1.82 Beast
+    // sends a file body from the file's position (value_type::seek); before, from offset 0.
+    static std::uint64_t start(value_type& b, boost::system::error_code& ec) {
+#if ZEROCOPY_BEAST_FILE_BODY_HAS_POSITION
+        return b.file().pos(ec);
+#else
+        (void)b;
+        ec = {};
+        return 0;
+#endif
+    }
 };
 
 template <>
@@ -54,6 +66,10 @@ struct zerocopy_body<range_body> : std::true_type {
         return {p.prefix, p.offset, p.length};
     }
     static native_file_handle handle(value_type& b) { return b.native_handle(); }
+    static std::uint64_t start(value_type&, boost::system::error_code& ec) {
+        ec = {};
+        return 0;  // piece offsets are absolute
+    }
 };
 
 template <class Traits, class Value>
@@ -185,11 +201,12 @@ public:
                 st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self),
                                                   boost::asio::get_associated_allocator(self));
                 header_bytes(msg_, st_->head, ec);
+                if (!ec) base_ = traits::start(msg_.body(), ec);
                 if (ec) {
                     // Nothing happened yet: complete through the executor, never from the initiator.
                     ec_ = ec;
                     step_ = step::early_error;
-                    return boost::asio::post(std::move(self));
+                    return zerocopy::detail::resume_immediately(self);
                 }
                 // One range: its head goes with MSG_MORE. Several: the boundaries between them and
                 // the closing one must not leave in segments of their own.
@@ -225,7 +242,7 @@ public:
             if (p.length != 0) {
                 BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                 return zerocopy::detail::async_sendfile_with_head(stream_, head, traits::handle(msg_.body()),
-                                                                  p.offset, p.length, options_,
+                                                                  base_ + p.offset, p.length, options_,
                                                                   std::move(self));
             }
             if (head.size() != 0) {
@@ -252,22 +269,33 @@ private:
     std::size_t piece_ = 0;
     bool header_sent_ = false;
     std::size_t bytes_ = 0;
+    std::uint64_t base_ = 0;  // traits::start: where the body's offsets begin in the file
     boost::system::error_code ec_;
 };
 
 // Creates the operation once the handler is known: its state is allocated with the handler's
-// associated allocator.
-struct initiate_write {
-    template <class Handler, class Stream, bool isRequest, class Body, class Fields>
-    void operator()(Handler&& handler, Stream* stream,
-                    boost::beast::http::message<isRequest, Body, Fields>* msg,
+// associated allocator. Exposes the stream's executor (for asio::cancel_after, Boost 1.86+).
+template <class Stream>
+class initiate_write {
+public:
+    using executor_type = typename Stream::executor_type;
+
+    explicit initiate_write(Stream& stream) noexcept : stream_(stream) {}
+
+    executor_type get_executor() const noexcept { return stream_.get_executor(); }
+
+    template <class Handler, bool isRequest, class Body, class Fields>
+    void operator()(Handler&& handler, boost::beast::http::message<isRequest, Body, Fields>* msg,
                     sendfile_options const& options) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::size_t)>(
-            write_op<Stream, isRequest, Body, Fields, allocator_type>(*stream, *msg, options), handler,
-            *stream);
+            write_op<Stream, isRequest, Body, Fields, allocator_type>(stream_, *msg, options), handler,
+            stream_);
     }
+
+private:
+    Stream& stream_;
 };
 
 }  // namespace detail
@@ -278,7 +306,7 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
                  sendfile_options const& options, CompletionToken&& token) {
     if constexpr (detail::zerocopy_body<Body>::value) {
         return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
-            detail::initiate_write{}, token, &stream, &msg, options);
+            detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options);
     } else {
         return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
     }
@@ -301,6 +329,7 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
         if (msg.chunked()) return boost::beast::http::write(stream, msg, ec);
         std::string header;
         detail::header_bytes(msg, header, ec);
+        std::uint64_t const base = ec ? 0 : traits::start(msg.body(), ec);
         if (ec) return 0;
         detail::cork_guard<SyncWriteStream> cork(true);
         if (detail::body_bytes<traits>(msg.body()) != 0) cork.engage(stream);
@@ -312,7 +341,7 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
                     boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
             if (!ec && p.length != 0)
                 bytes += static_cast<std::size_t>(
-                    zerocopy::sendfile(stream, traits::handle(msg.body()), p.offset, p.length, options, ec));
+                    zerocopy::sendfile(stream, traits::handle(msg.body()), base + p.offset, p.length, options, ec));
         }
         return bytes;
     }
