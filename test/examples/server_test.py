@@ -699,11 +699,16 @@ def case_host(binary, work, root, tls):
             (b"Host: a\x00b\r\n", "NUL in Host", None),  # Beast's parser or the check: 400 either way
         ]
         for field, what, cause in refused:
+            needle = 'cause="%s' % cause
+            before = srv.log_text().count(needle)
             status, headers, _, closed = exchange(srv, b"GET /hello.txt HTTP/1.1\r\n" + field + b"\r\n", True)
             check(status == 400 and headers.get("connection", "").lower() == "close" and closed,
                   what + ": 400, Connection: close, closed")
             if cause:
-                check(srv.wait_log('" 400 ', 2) and cause in srv.log_text(), what + ": logged cause " + cause)
+                deadline = time.monotonic() + 3
+                while srv.log_text().count(needle) == before and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                check(srv.log_text().count(needle) == before + 1, what + ": logged cause " + cause)
         status, _, body, _ = exchange(srv, b"GET /hello.txt HTTP/1.0\r\n\r\n")
         check(status == 200 and body == b"hello, world\n", "HTTP/1.0 without Host: 200")
         status, _, _, closed = exchange(srv, b"GET /hello.txt HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", True)
@@ -813,8 +818,10 @@ def case_cause(binary, work, root, tls):
             check(status == want and ('cause="%s' % cause) in line,
                   "%s %s: %d, logged cause %r (%s)" % (method, target, want, cause, line.split('" ', 1)[1]))
         status, _, _, _ = exchange(srv, b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nX: 1\r\n 2\r\n\r\n", True)
-        line = log_line_for(srv, "GET /hello.txt HTTP/1.1", 400)
-        check(status == 400 and 'cause="obsolete line folding' in line, "obs-fold: the framing error is the cause")
+        # Refused on the raw bytes, before Beast parsed the request line: logged as "-".
+        check(status == 400 and srv.wait_log('"-" 400 ', 3) and
+              srv.wait_log('cause="obsolete line folding in a header field"', 3),
+              "obs-fold: the framing error is the cause")
         status, _, _, _ = exchange(srv, b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", True)
         check(status == 400 and 'cause="more than one Host"' in srv.log_text(), "two Host lines: logged")
         get("/hello.txt")

@@ -342,7 +342,9 @@ BOOST_AUTO_TEST_CASE(causes) {
     BOOST_TEST(r.ec.message() == "request target refused");
     r = resolve_target(root.native_handle(), "/missing");
     BOOST_TEST((r.ec == boost::system::errc::no_such_file_or_directory));
-    r = resolve_target(root.native_handle(), "/noindex/");
+    r = resolve_target(root.native_handle(), "/noindex/");  // the index file is missing
+    BOOST_TEST((r.ec == boost::system::errc::no_such_file_or_directory));
+    r = resolve_target(root.native_handle(), "/dirindex/");  // the "index file" is a directory
     BOOST_TEST((r.ec == serve_error::not_a_file));
 #if !defined(_WIN32)
     r = resolve_target(root.native_handle(), "/link_out");
