@@ -251,7 +251,7 @@ framing_error check_request_header_bytes(std::string_view raw) {
             facts.has_te = true;
             facts.te_list.append(value.data(), value.size());
         } else if (iequals(name, "host")) {
-            if (facts.host_lines++ == 0) facts.host.assign(value.data(), value.size());
+            if (facts.host_lines++ == 0) facts.host = value;
         }
     }
     return detail::check_framing(facts);

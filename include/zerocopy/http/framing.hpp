@@ -90,7 +90,7 @@ struct framing_facts {
     bool has_te = false;
     std::string te_list;         // the Transfer-Encoding lines joined with ','
     std::size_t host_lines = 0;  // Host field lines
-    std::string host;            // the first Host value, without surrounding whitespace
+    std::string_view host;       // the first Host value, without surrounding whitespace (not owned)
 };
 framing_error check_framing(framing_facts const& facts) noexcept;
 }  // namespace detail
@@ -113,7 +113,7 @@ framing_error check_request_framing(boost::beast::http::request_header<Fields> c
             facts.has_te = true;
             facts.te_list.append(f.value().data(), f.value().size());
         } else if (f.name() == boost::beast::http::field::host) {
-            if (facts.host_lines++ == 0) facts.host.assign(f.value().data(), f.value().size());
+            if (facts.host_lines++ == 0) facts.host = std::string_view(f.value().data(), f.value().size());
         }
     }
     return detail::check_framing(facts);

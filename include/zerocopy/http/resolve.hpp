@@ -64,7 +64,8 @@ enum class resolve_status {
     forbidden,    ///< The path leaves the root (a symlink out of it) or access is denied: 403.
     not_found,    ///< Nothing servable there (missing, not a regular file, a directory without index): 404.
     error,        ///< Another system error, in `ec`: 500.
-    replaced,     ///< Replaced during resolution each time it was tried (only without /proc): 503.
+    replaced,     ///< Replaced during resolution on every attempt (without /proc; or openat2 kept failing
+                  ///< with EAGAIN under concurrent renames): 503 with `Retry-After: 1`.
 };
 
 struct resolved_target {
