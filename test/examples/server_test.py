@@ -936,16 +936,17 @@ def rename_loop(srv, root, requests, connections):
 def case_rename(binary, work, root, tls):
     """A file renamed over, in a loop, while thousands of kept-alive requests fetch it: every answer
     is 200 (or 206 for the ranges), every body one whole version — with --threads 1 and 4."""
+    requests = 1600 if tls else 3200  # TLS in Python is slow: the case stays under 30 s
     for threads, connections in ((1, 1), (4, 4)):
         srv = Server(binary, root, ["--threads", str(threads), "--quiet"], tls=tls)
         try:
-            statuses, defects, renames = rename_loop(srv, root, 3200, connections)
+            statuses, defects, renames = rename_loop(srv, root, requests, connections)
             total = sum(statuses.values())
             other = {k: v for k, v in statuses.items() if k not in (200, 206)}
-            check(total == 3200 and not other,
+            check(total == requests and not other,
                   "--threads %d: %d requests, no answer but 200/206 (%s)" % (threads, total, statuses))
             check(not defects, "--threads %d: every body one whole version (%s)" % (threads, defects[:3]))
-            check(renames >= 800, "--threads %d: the file was renamed over %d times meanwhile" % (threads, renames))
+            check(renames >= requests // 4, "--threads %d: the file was renamed over %d times meanwhile" % (threads, renames))
         finally:
             check(srv.stop() == 0, "server exits 0")
 
