@@ -9,8 +9,6 @@
 
 #include <boost/url/parse.hpp>
 
-#include <cerrno>
-
 namespace zerocopy::http {
 
 namespace {
