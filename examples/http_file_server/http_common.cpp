@@ -43,11 +43,13 @@ std::string request_line(bhttp::request_header<> const& req) {
 }
 
 void log_access(std::string const& peer, std::string const& request, unsigned status, std::size_t bytes,
-                std::chrono::steady_clock::duration duration, boost::system::error_code const& ec) {
+                std::chrono::steady_clock::duration duration, boost::system::error_code const& ec,
+                boost::system::error_code const& cause) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.3fms", std::chrono::duration<double, std::milli>(duration).count());
     std::string line =
         peer + " \"" + request + "\" " + std::to_string(status) + " " + std::to_string(bytes) + " " + ms;
+    if (cause && status >= 400) line += " cause=\"" + cause.message() + "\"";
     if (ec) line += " (incomplete: " + ec.message() + ")";
     log_line(std::move(line));
 }

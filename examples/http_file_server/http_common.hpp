@@ -25,9 +25,14 @@ bool is_client_gone(boost::system::error_code const& ec);
 /// `GET /path HTTP/1.1` (or `-` for a request line that could not be parsed).
 std::string request_line(boost::beast::http::request_header<> const& req);
 
-/// Logs one access-log line: peer, request line, status, bytes, duration (and the error, if any).
+/** Logs one access-log line: peer, request line, status, bytes, duration; for a 4xx or 5xx answer
+    the server produced itself, its `cause` (serve_file's error code, or the read's: a framing
+    defect, a header over the limit...) as `cause="No such file or directory"`; and the write's
+    error `ec`, if any, as `(incomplete: ...)`.
+*/
 void log_access(std::string const& peer, std::string const& request, unsigned status, std::size_t bytes,
-                std::chrono::steady_clock::duration duration, boost::system::error_code const& ec);
+                std::chrono::steady_clock::duration duration, boost::system::error_code const& ec,
+                boost::system::error_code const& cause = {});
 
 }  // namespace example
 

@@ -138,12 +138,13 @@ private:
         if (phase_ == phase::closed || example::is_client_gone(ec)) return close();
         request_started_ = clock_type::now();
         auto const& req = parser_->get();
+        cause_ = ec;  // why the server itself answers 4xx/5xx, for the log
         if (ec) {
             // A request that cannot be answered normally: say why if there is someone to tell, then close.
             response_ = example::refusal_for(ec, req);
             if (!response_) return close();  // the network failed: nobody to answer
         } else {
-            response_ = zhttp::serve_file(state_->root, req, state_->serve);
+            response_ = zhttp::serve_file(state_->root, req, cause_, state_->serve);
             if (state_->stopping) response_->keep_alive(false);
         }
         if (!state_->options.quiet) request_line_ = example::request_line(req);
@@ -161,7 +162,7 @@ private:
     void on_sent(error_code ec, std::size_t bytes) {
         if (!state_->options.quiet)
             example::log_access(peer_, request_line_, response_->result_int(), bytes,
-                                clock_type::now() - request_started_, ec);
+                                clock_type::now() - request_started_, ec, cause_);
         bool const keep_alive = !ec && !response_->need_eof() && !state_->stopping && phase_ != phase::closed;
         response_.reset();  // closes the file now, not at the next request
         parser_.reset();
@@ -237,6 +238,7 @@ private:
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::optional<zhttp::file_response> response_;
     std::string request_line_;
+    error_code cause_;  // of the response being written: serve_file's or the read's error
     clock_type::time_point request_started_;
     clock_type::time_point deadline_;  // of the current phase; the timer's expiry is never later
     std::uint64_t last_acked_ = 0;

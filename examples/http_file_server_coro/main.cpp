@@ -112,10 +112,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         auto const started = clock_type::now();
         auto const& req = parser.get();
         std::optional<zhttp::file_response> res;
+        error_code cause;  // why the server itself answered 4xx/5xx, for the log
         if (ec) {
+            cause = ec;
             if (!(res = example::refusal_for(ec, req))) break;  // timed out or the network failed
         } else {
-            res = zhttp::serve_file(srv.root, req);
+            res = zhttp::serve_file(srv.root, req, cause);
             if (srv.stopping) res->keep_alive(false);
         }
 
@@ -128,7 +130,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
         if (!opt.quiet)
             example::log_access(peer, example::request_line(req), res->result_int(), bytes,
-                                clock_type::now() - started, wec);
+                                clock_type::now() - started, wec, cause);
         if (wec || res->need_eof() || srv.stopping || c->state == connection::phase::closed) {
             error_code ignored;
             c->socket.shutdown(tcp::socket::shutdown_send, ignored);

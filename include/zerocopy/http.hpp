@@ -6,6 +6,7 @@
 
 #include <zerocopy/http/conditional.hpp>
 #include <zerocopy/http/date.hpp>
+#include <zerocopy/http/error.hpp>
 #include <zerocopy/http/etag.hpp>
 #include <zerocopy/http/framing.hpp>
 #include <zerocopy/http/mime.hpp>

@@ -49,6 +49,21 @@ std::string join_segments(std::vector<std::string> const& segments);
 /// Resolves `segments` (decoded, as decode_target returns them) beneath `root` without leaving it.
 located locate(native_file_handle root, std::vector<std::string> const& segments, resolver_kind kind);
 
+/// Test hooks of the resolver (process-wide; set them only while no request is being resolved).
+/// Production code never sets them.
+struct resolver_hooks {
+    /// Behave as if /proc were not mounted: the final file is opened again by name (POSIX only).
+    bool no_proc = false;
+    /// Called after the final component was opened (O_PATH / without read access) and examined,
+    /// before the descriptor for reading is opened: where a test renames over the file.
+    void (*between_opens)(void* context) = nullptr;
+    void* context = nullptr;
+};
+resolver_hooks& test_hooks() noexcept;
+
+/// How many times the two-step resolution is tried when the file keeps being replaced (no /proc).
+constexpr int max_resolve_attempts = 8;
+
 /// resolve_target, also giving what the resolver learnt of the file it opened (serve_file needs
 /// its size and dates; asking the system again would cost a syscall per request).
 resolved_target resolve_target(native_file_handle root, std::string_view target,

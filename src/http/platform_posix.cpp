@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <deque>
 
 #include <fcntl.h>
@@ -44,10 +45,14 @@ bool same_file(struct stat const& a, struct stat const& b) {
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-// Opens the final component for reading when it is a regular file, checking it is still the object
-// that was examined (a rename in between is reported as EAGAIN).
-template <class OpenRead>
-found finish(unique_fd path_fd, OpenRead open_read) {
+resolver_hooks hooks;
+
+// Opens the final component for reading when it is a regular file. The read descriptor comes from
+// the inode examined, through /proc/self/fd (a rename over the name meanwhile changes nothing);
+// without /proc, `open_by_name` opens it again and it must be the same inode (EAGAIN otherwise: the
+// caller tries again).
+template <class OpenByName>
+found finish(unique_fd path_fd, OpenByName open_by_name) {
     found r;
     if (::fstat(path_fd.get(), &r.st) != 0) {
         r.err = errno;
@@ -57,7 +62,18 @@ found finish(unique_fd path_fd, OpenRead open_read) {
         r.fd = std::move(path_fd);
         return r;
     }
-    unique_fd file(open_read());
+    if (hooks.between_opens) hooks.between_opens(hooks.context);
+    unique_fd file;
+    if (!hooks.no_proc) {
+        char proc_path[40];
+        std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd.get());
+        file.reset(::open(proc_path, read_flags));
+        if (!file && errno != ENOENT) {  // EACCES and the like: about the file itself
+            r.err = errno;
+            return r;
+        }
+    }
+    if (!file) file.reset(open_by_name());  // no /proc: the two-step resolution
     struct stat st2 {};
     if (!file) {
         r.err = errno;
@@ -67,7 +83,7 @@ found finish(unique_fd path_fd, OpenRead open_read) {
         r.err = errno;
         return r;
     }
-    if (!same_file(r.st, st2)) {
+    if (!same_file(r.st, st2)) {  // replaced in between (or a /proc that is not procfs)
         r.err = EAGAIN;
         return r;
     }
@@ -179,7 +195,7 @@ found locate_walk(int root, std::vector<std::string> const& segs) {
     return r;
 }
 
-found locate_posix(int root, std::vector<std::string> const& segs, resolver_kind kind) {
+found locate_once(int root, std::vector<std::string> const& segs, resolver_kind kind) {
 #if defined(__linux__) && defined(SYS_openat2)
     if (kind != resolver_kind::walk && !openat2_missing.load(std::memory_order_relaxed)) {
         found r = locate_openat2(root, segs);
@@ -195,6 +211,13 @@ found locate_posix(int root, std::vector<std::string> const& segs, resolver_kind
     return locate_walk(root, segs);
 }
 
+found locate_posix(int root, std::vector<std::string> const& segs, resolver_kind kind) {
+    for (int attempt = 1;; ++attempt) {
+        found r = locate_once(root, segs, kind);
+        if (r.err != EAGAIN || attempt == max_resolve_attempts) return r;
+    }
+}
+
 resolve_status status_of(int err) {
     switch (err) {
         case ENOENT:
@@ -206,6 +229,8 @@ resolve_status status_of(int err) {
         case EACCES:
         case EPERM:
             return resolve_status::forbidden;
+        case EAGAIN:  // replaced on every attempt, or openat2 kept seeing concurrent renames
+            return resolve_status::replaced;
         default:
             return resolve_status::error;
     }
@@ -225,6 +250,10 @@ void describe(struct stat const& st, file_status& out) {
 }
 
 }  // namespace
+
+resolver_hooks& test_hooks() noexcept {
+    return hooks;
+}
 
 boost::system::error_code query_file(native_file_handle file, file_status& st) noexcept {
     struct stat s {};

@@ -143,9 +143,15 @@ located fail(resolve_status status, DWORD e) {
 }
 
 constexpr DWORD share_all_but_delete = FILE_SHARE_READ | FILE_SHARE_WRITE;
+
+resolver_hooks hooks;
 constexpr DWORD share_read_delete = FILE_SHARE_READ | FILE_SHARE_DELETE;
 
 }  // namespace
+
+resolver_hooks& test_hooks() noexcept {
+    return hooks;
+}
 
 boost::system::error_code query_file(native_file_handle file, file_status& st) noexcept {
     BY_HANDLE_FILE_INFORMATION fi{};
@@ -233,20 +239,17 @@ located locate(native_file_handle root, std::vector<std::string> const& segments
         }
         if (!last) return fail(resolve_status::not_found, ERROR_DIRECTORY);  // "/file/x"
         if (r.st.kind != file_status::regular) return r;
-        // Open the file for reading and check it is still the object examined (a rename in between
-        // is an error, as EAGAIN is on POSIX).
-        unique_file f(::CreateFileW(path.c_str(), GENERIC_READ, share_read_delete, nullptr, OPEN_EXISTING,
-                                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+        // Open the file for reading from the handle examined: `h` does not share delete, so the file
+        // cannot have been renamed or replaced since it was examined, and no name is looked up again.
+        if (hooks.between_opens) hooks.between_opens(hooks.context);
+        unique_file f(::ReOpenFile(h.get(), GENERIC_READ, share_read_delete, FILE_FLAG_OPEN_REPARSE_POINT));
         if (!f) {
             DWORD const e = ::GetLastError();
             return fail(failure_of(e), e);
         }
         BY_HANDLE_FILE_INFORMATION fi2{};
         if (auto const ec = describe(f.get(), fi2, r.st)) return fail(resolve_status::error, ec.value());
-        if (fi2.nFileIndexHigh != fi.nFileIndexHigh || fi2.nFileIndexLow != fi.nFileIndexLow ||
-            fi2.dwVolumeSerialNumber != fi.dwVolumeSerialNumber ||
-            (fi2.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 || r.st.kind != file_status::regular)
-            return fail(resolve_status::error, ERROR_RETRY);
+        if (r.st.kind != file_status::regular) return fail(resolve_status::error, ERROR_INVALID_HANDLE);
         r.file = std::move(f);
     }
     return r;

@@ -2,14 +2,81 @@
 // Opening beneath the root is the platform's (src/http/platform_posix.cpp, platform_win32.cpp).
 #include <zerocopy/http/resolve.hpp>
 
+#include <zerocopy/http/framing.hpp>
+
 #include "platform.hpp"
+#include "text.hpp"
 
 #include <boost/core/detail/string_view.hpp>
 #include <boost/url/parse.hpp>
 
 namespace zerocopy::http {
 
+namespace {
+
+class serve_category_impl final : public boost::system::error_category {
+public:
+    char const* name() const noexcept override { return "zerocopy.http.serve"; }
+    std::string message(int ev) const override {
+        switch (static_cast<serve_error>(ev)) {
+            case serve_error::bad_target:
+                return "request target refused";
+            case serve_error::outside_root:
+                return "a symbolic link leads out of the document root";
+            case serve_error::not_a_file:
+                return "not a regular file (or a directory without its index file)";
+            case serve_error::method_not_allowed:
+                return "method not allowed";
+            case serve_error::precondition_failed:
+                return "precondition failed";
+            case serve_error::range_not_satisfiable:
+                return "range not satisfiable";
+            case serve_error::replaced_during_resolution:
+                return "replaced during resolution";
+        }
+        return "unknown serve error";
+    }
+};
+
+decoded_target decode_origin_form(std::string_view target);
+
+// absolute-form: http or https, an authority without userinfo that is a valid, non-empty Host value.
+decoded_target decode_absolute_form(std::string_view target) {
+    auto parsed = boost::urls::parse_absolute_uri(boost::urls::string_view(target.data(), target.size()));
+    if (!parsed) return {};
+    boost::urls::url_view const& u = *parsed;
+    std::string_view const scheme(u.scheme().data(), u.scheme().size());
+    if (!detail::iequals(scheme, "http") && !detail::iequals(scheme, "https")) return {};
+    if (!u.has_authority() || u.has_userinfo() || u.encoded_host().empty()) return {};
+    std::string_view const authority(u.encoded_authority().data(), u.encoded_authority().size());
+    if (!is_valid_host(authority)) return {};
+    std::string origin(u.encoded_path().empty() ? std::string_view("/")
+                                                 : std::string_view(u.encoded_path().data(),
+                                                                    u.encoded_path().size()));
+    if (u.has_query()) {
+        origin += '?';
+        origin.append(u.encoded_query().data(), u.encoded_query().size());
+    }
+    decoded_target out = decode_origin_form(origin);
+    if (out.valid) out.authority = std::string(authority);
+    return out;
+}
+
+}  // namespace
+
+boost::system::error_category const& serve_category() noexcept {
+    static serve_category_impl const instance;
+    return instance;
+}
+
 decoded_target decode_target(std::string_view target) {
+    if (!target.empty() && target.front() != '/') return decode_absolute_form(target);
+    return decode_origin_form(target);
+}
+
+namespace {
+
+decoded_target decode_origin_form(std::string_view target) {
     decoded_target out;
     auto parsed = boost::urls::parse_origin_form(boost::core::string_view(target.data(), target.size()));
     if (!parsed) return out;
@@ -47,6 +114,8 @@ decoded_target decode_target(std::string_view target) {
     return out;
 }
 
+}  // namespace
+
 namespace detail {
 
 std::string join_segments(std::vector<std::string> const& segs) {
@@ -68,6 +137,7 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
     decoded_target t = decode_target(target);
     if (!t.valid) {
         out.status = resolve_status::bad_request;
+        out.ec = serve_error::bad_target;
         return out;
     }
     using detail::file_status;
@@ -81,6 +151,7 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
         }
         if (options.index_file.empty() || options.index_file.find('/') != std::string::npos) {
             out.status = resolve_status::not_found;
+            out.ec = serve_error::not_a_file;
             return out;
         }
         t.segments.push_back(options.index_file);
@@ -91,10 +162,16 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
     if (l.ec) {
         out.status = l.failure;
         out.ec = l.ec;
+        // The platform's own words for these would mislead an operator ("Invalid cross-device link").
+        if (l.failure == resolve_status::forbidden && l.ec == boost::system::errc::cross_device_link)
+            out.ec = serve_error::outside_root;
+        else if (l.failure == resolve_status::replaced)
+            out.ec = serve_error::replaced_during_resolution;
     } else if (l.st.kind != file_status::regular || t.trailing_slash) {
         out.status = resolve_status::not_found;  // not a file, or "/file/": a slash after a non-directory
-        if (t.trailing_slash)
-            out.ec = boost::system::errc::make_error_code(boost::system::errc::not_a_directory);
+        out.ec = t.trailing_slash && l.st.kind == file_status::regular
+                     ? boost::system::errc::make_error_code(boost::system::errc::not_a_directory)
+                     : make_error_code(serve_error::not_a_file);
     } else {
         out.status = resolve_status::file;
         out.file = std::move(l.file);

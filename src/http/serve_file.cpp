@@ -117,6 +117,7 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     if (req.method() != bhttp::verb::get && !head) {
         file_response res = make_error_response(bhttp::status::method_not_allowed, req);
         res.set(bhttp::field::allow, "GET, HEAD");
+        ec = serve_error::method_not_allowed;
         return res;
     }
 
@@ -134,6 +135,7 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             return res;
         }
         case resolve_status::bad_request:
+            ec = r.ec;
             return make_error_response(bhttp::status::bad_request, req);
         case resolve_status::forbidden:
             ec = r.ec;
@@ -144,6 +146,12 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
         case resolve_status::error:
             ec = r.ec;
             return make_error_response(bhttp::status::internal_server_error, req);
+        case resolve_status::replaced: {
+            ec = r.ec;
+            file_response res = make_error_response(bhttp::status::service_unavailable, req);
+            res.set(bhttp::field::retry_after, "1");
+            return res;
+        }
     }
 
     std::uint64_t const size = st.size;
@@ -159,6 +167,7 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
         case precondition_result::proceed:
             break;
         case precondition_result::precondition_failed:
+            ec = serve_error::precondition_failed;
             return make_error_response(bhttp::status::precondition_failed, req);
         case precondition_result::not_modified: {
             file_response res = start_response(bhttp::status::not_modified, req);
@@ -191,6 +200,7 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
             res.body().assign_text("416 Range Not Satisfiable\n");
             finish_body(res, req);
+            ec = serve_error::range_not_satisfiable;
             return res;
         }
         if (ranges.status == range_status::satisfiable && ranges.ranges.size() == 1) {

@@ -3,7 +3,9 @@
 // Input: a request header (any bytes).
 // Properties: a defect has a status of 400 or 501 and a message; when Beast parses the header, the
 // parsed-header check reaches the same verdict as the raw check (which runs every check of the parsed
-// one), except for obs-fold and whitespace before a colon, which only the raw bytes show.
+// one), except for obs-fold and whitespace before a colon, which only the raw bytes show. The input is
+// also a Host value: a valid one holds no comma, whitespace, NUL, '@', '/' or byte outside ASCII, and
+// a request carrying it once is refused for its Host only when it is empty.
 #include "fuzz_common.hpp"
 
 #include <zerocopy/http/framing.hpp>
@@ -23,6 +25,22 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         ZEROCOPY_FUZZ_CHECK(framing_status(e) == 400 || framing_status(e) == 501);
         ZEROCOPY_FUZZ_CHECK(!framing_message(e).empty());
         ZEROCOPY_FUZZ_CHECK(framing_error_of(make_error_code(e)) == e);
+    }
+
+    // The input as a Host value.
+    bool const valid_host = is_valid_host(raw);
+    if (valid_host) {
+        for (char c : raw) {
+            auto const u = static_cast<unsigned char>(c);
+            ZEROCOPY_FUZZ_CHECK(u > 0x20 && u < 0x7f && c != ',' && c != '@' && c != '/');
+        }
+        if (raw.size() < 4096) {
+            std::string req = "GET / HTTP/1.1\r\nHost: ";
+            req.append(raw.data(), raw.size());
+            req += "\r\n\r\n";
+            framing_error const h = check_request_header_bytes(req);
+            ZEROCOPY_FUZZ_CHECK(h == (raw.empty() ? framing_error::empty_host : framing_error::none));
+        }
     }
 
     boost::beast::http::request_parser<boost::beast::http::empty_body> p;

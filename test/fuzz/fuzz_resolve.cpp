@@ -6,9 +6,11 @@
 // /proc/self/fd) and never the secret file beside the root; the request is otherwise refused; both
 // resolvers (openat2 and the portable walk) agree; a redirect's Location is a local path (never
 // "//host"); decoded segments are never empty, ".", ".." and hold no '/', '\' or NUL; no descriptor
-// leaks.
+// leaks. An absolute-form target (http/https) is resolved exactly as its origin-form path and query
+// (same status, Location, file), and its authority is a valid, non-empty Host value.
 #include "fuzz_common.hpp"
 
+#include <zerocopy/http/framing.hpp>
 #include <zerocopy/http/resolve.hpp>
 
 #include <cerrno>
@@ -175,6 +177,22 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             ZEROCOPY_FUZZ_CHECK(s.find_first_of(std::string_view("/\\\0", 3)) == std::string::npos);
         }
         if (t.segments.empty()) ZEROCOPY_FUZZ_CHECK(t.trailing_slash);
+        bool const absolute = target.front() != '/';
+        ZEROCOPY_FUZZ_CHECK(absolute == !t.authority.empty());
+        if (absolute) {
+            ZEROCOPY_FUZZ_CHECK(is_valid_host(t.authority));
+            ZEROCOPY_FUZZ_CHECK(t.authority.find_first_of("@,/ ") == std::string::npos);
+            // The same request in origin-form: every resolver rule applies to the path alike.
+            std::string origin = t.encoded_path;
+            if (t.has_query) origin += "?" + t.encoded_query;
+            decoded_target const o = decode_target(origin);
+            ZEROCOPY_FUZZ_CHECK(o.valid && o.segments == t.segments && o.trailing_slash == t.trailing_slash);
+            resolved_target const ra = resolve_target(root_fd, target);
+            resolved_target const ro = resolve_target(root_fd, origin);
+            ZEROCOPY_FUZZ_CHECK(ra.status == ro.status);
+            ZEROCOPY_FUZZ_CHECK(ra.location == ro.location);
+            ZEROCOPY_FUZZ_CHECK(ra.relative_path == ro.relative_path);
+        }
     }
 
     int const free_before = lowest_free_fd();

@@ -65,6 +65,13 @@ TARGETS = [
     "/dir//b.txt", "/dir\\b.txt", "/a.txt#frag", "/a.txt/", "/a.txt/x", "/a.txt?x=1&y=../../etc",
     "/./a.txt", "/dir/.", "/dir/sub/%2e%2e%2fb.txt", "*", "http://example.com/a.txt", "a.txt", "",
     "/link_dir?x", "/dir/sub?%0d%0aX:1", "/%0d%0aSet-Cookie:x/",
+    # absolute-form (RFC 9112 3.2.2)
+    "http://a/a.txt", "HTTPS://A:443/dir?q=1", "http://a", "http://a?x", "http://[::1]:80/dir/",
+    "http://[v1.x]/a.txt", "http://a:/a.txt", "http://a/../secret", "http://a/%2e%2e/secret",
+    "http://a//etc/passwd", "http://a/link_up", "http://a/fifo", "ftp://a/a.txt", "http://u@a/a.txt",
+    "http://u:p@a/", "http:///a.txt", "http:/a.txt", "http:a.txt", "http://", "http://a,b/",
+    "http://a:65536/", "http://a:8x/", "http://::1/", "http://[::1/", "http://a%41/a.txt",
+    "http://a/a.txt#f", "a:80", "http://a./a.txt", "http://\xc3\xa9/a.txt",
 ]
 
 REQUESTS = [
@@ -95,6 +102,30 @@ REQUESTS = [
     "POST / HTTP/1.1\r\nTransfer-Encoding: ,chunked,\r\n\r\n",
     "POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n",
     "GET /a HTTP/1.1\r\nRange: bytes=0-0\r\nIf-Range: \"x\"\r\n\r\n",
+    # Host (RFC 9112 3.2) and absolute-form
+    "GET / HTTP/1.1\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: [v7.a:b]\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a:\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a:99999999999\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a%41.\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a%\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\x00b\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: \xc3\xa9\r\n\r\n",
+    "GET / HTTP/1.0\r\n\r\n",
+    "GET / HTTP/1.0\r\nHost:\r\n\r\n",
+    "GET http://a/x HTTP/1.1\r\nHost:\r\n\r\n",
+    "GET http://a/x HTTP/1.1\r\n\r\n",
+    "GET https://[::1]:443/x?y HTTP/1.1\r\nHost: b\r\n\r\n",
+    "OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n",
+    "a.example:8080",
+    "[::1]:80",
 ]
 
 

@@ -73,6 +73,11 @@ CASES = {
     "cl_negative": (b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n" + SMUGGLED, 400),
     "cl_hex": (b"POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0x5\r\n\r\nhello" + SMUGGLED, 400),
     "bad_chunk_size": (b"POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n" + SMUGGLED, 400),
+    # Host (RFC 9112 3.2): refused and closed, so nothing after it is read as a request.
+    "duplicate_host": (b"GET /a.txt HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n" + SMUGGLED, 400),
+    "host_list": (b"GET /a.txt HTTP/1.1\r\nHost: x, y\r\n\r\n" + SMUGGLED, 400),
+    "missing_host": (b"GET /a.txt HTTP/1.1\r\n\r\n" + SMUGGLED, 400),
+    "absolute_form_duplicate_host": (b"GET http://x/a.txt HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n" + SMUGGLED, 400),
 }
 
 # The same defects arriving one byte per write, so that the header scanner sees every split point.
@@ -87,6 +92,7 @@ CONTROLS = {
     "control_post_chunked": (b"POST /a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                              b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED, [405, 200]),
     "control_http10_cl": (b"GET /a.txt HTTP/1.0\r\nContent-Length: 0\r\n\r\n", [200]),
+    "control_absolute_form": (b"GET http://x/a.txt HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED, [200, 200]),
 }
 
 

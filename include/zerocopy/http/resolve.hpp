@@ -1,6 +1,7 @@
 #ifndef ZEROCOPY_HTTP_RESOLVE_HPP
 #define ZEROCOPY_HTTP_RESOLVE_HPP
 
+#include <zerocopy/http/error.hpp>
 #include <zerocopy/http/unique_fd.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -17,19 +18,28 @@ struct decoded_target {
     std::vector<std::string>
         segments;                 ///< Percent-decoded once; never empty, ".", ".." or containing / \ NUL.
     bool trailing_slash = false;  ///< The path ends with '/' (always true for "/").
-    std::string encoded_path;     ///< The path exactly as received (still percent-encoded).
+    std::string encoded_path;     ///< The path as received (still percent-encoded), always origin-relative
+                                  ///< (`/...`, also for absolute-form; `/` for `http://a`).
     std::string encoded_query;    ///< The query without '?', as received; empty if none.
     bool has_query = false;
+    /// Absolute-form only (`http://a:8080/x`): the target's authority (`a:8080`), which takes the
+    /// place of the Host field (RFC 9112 section 3.2.2). Empty for origin-form.
+    std::string authority;
 };
 
-/** Split an origin-form request target (`/path?query`) into path segments, percent-decoded once with
-    Boost.URL. The query is kept aside and otherwise ignored.
+/** Split a request target into path segments, percent-decoded once with Boost.URL. The query is kept
+    aside and otherwise ignored.
 
-    Invalid (→ 400): anything that is not origin-form (absolute-form, `*`, a fragment, raw bytes the
-    URI grammar forbids such as a backslash or a space); a segment that is `.` or `..` before or after
-    decoding (so `%2e%2e` is refused); a decoded segment holding `/` (`%2f`), `\` (`%5c`) or NUL
-    (`%00`); an empty segment other than the last (`//x`, `/a//b`). `%252e` decodes to the literal
-    name `%2e`. Accepts any bytes.
+    Two forms are accepted (RFC 9112 section 3.2): origin-form (`/path?query`) and absolute-form
+    (`http://authority/path?query`, `https` likewise, scheme case-insensitive), whose path and query
+    are then handled exactly as the origin-form `/path?query` (an empty path is `/`).
+
+    Invalid (→ 400): any other form (authority-form, `*`), a fragment, raw bytes the URI grammar
+    forbids such as a backslash or a space; in absolute-form, another scheme, userinfo (`u@a`), no or
+    an empty authority, or an authority that is not a valid Host value (@ref is_valid_host: no comma,
+    port at most 65535); a segment that is `.` or `..` before or after decoding (so `%2e%2e` is
+    refused); a decoded segment holding `/` (`%2f`), `\` (`%5c`) or NUL (`%00`); an empty segment
+    other than the last (`//x`, `/a//b`). `%252e` decodes to the literal name `%2e`. Accepts any bytes.
 */
 decoded_target decode_target(std::string_view target);
 
@@ -54,6 +64,8 @@ enum class resolve_status {
     forbidden,    ///< The path leaves the root (a symlink out of it) or access is denied: 403.
     not_found,    ///< Nothing servable there (missing, not a regular file, a directory without index): 404.
     error,        ///< Another system error, in `ec`: 500.
+    replaced,     ///< Replaced during resolution on every attempt (without /proc; or openat2 kept failing
+                  ///< with EAGAIN under concurrent renames): 503 with `Retry-After: 1`.
 };
 
 struct resolved_target {
@@ -61,8 +73,10 @@ struct resolved_target {
     unique_file file;  ///< Open read-only when `status == file` (POSIX: O_NONBLOCK, O_CLOEXEC; Windows:
                        ///< sharing read and delete).
     std::string relative_path;     ///< Decoded path under the root of what was opened (for Content-Type).
-    std::string location;          ///< For `redirect`: the target with '/' appended to its path.
-    boost::system::error_code ec;  ///< The system error behind `forbidden`, `not_found` or `error`.
+    std::string location;          ///< For `redirect`: the path with '/' appended (origin-relative, query kept).
+    /// The cause of every status but `file` and `redirect`: the system error (`ENOENT`, `EACCES`...)
+    /// or a @ref serve_error (`bad_target`, `outside_root`, `not_a_file`, `replaced_during_resolution`).
+    boost::system::error_code ec;
 };
 
 /** Resolve a request target to a regular file beneath a document root.
@@ -74,12 +88,21 @@ struct resolved_target {
     Named pipes, sockets and devices are never opened for reading (404). A directory target ending in
     '/' serves `options.index_file` from it when that is a regular file, else 404.
 
+    Atomic with respect to renames: the final component is first opened with O_PATH (which opens no
+    FIFO or device) and examined with fstat; when it is a regular file, the descriptor returned is
+    opened from that same inode through `/proc/self/fd/N`, so a file replaced by `rename` meanwhile is
+    served as one version, old or new, never an error. Where /proc is not mounted the file is opened
+    again by name and must be the inode examined; that two-step resolution is retried (8 times) and
+    only when every attempt loses the race is the answer `replaced` (503).
+
     On Windows the same contract holds with Windows' own hazards refused too: a segment holding `:`
     (drive letters, alternate data streams), a character Windows forbids in names (`< > " | ? *`,
     control characters), ending in a dot or a space, or naming a reserved device (CON, PRN, AUX, NUL,
     COM1-9, LPT1-9, with any extension) → 400. Each component is opened with CreateFileW beneath the
     root's final path and held open until the file is; a reparse point anywhere on the path (a
-    symbolic link, a junction) → 403 — links are never followed there. `options.resolver` is
+    symbolic link, a junction) → 403 — links are never followed there. The file is opened for reading
+    from the handle examined (`ReOpenFile`), which does not share delete, so it cannot be renamed
+    between the two. `options.resolver` is
     ignored except that `resolver_kind::openat2` fails with `errc::function_not_supported`.
 
     @param root_dir The root directory (@ref document_root::native_handle): a descriptor (O_PATH is

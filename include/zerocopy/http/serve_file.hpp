@@ -32,10 +32,14 @@ struct serve_options {
     zerocopy::http::async_write.
 
     - Methods other than GET and HEAD: 405 with `Allow: GET, HEAD`.
-    - The target goes through @ref resolve_target: 400 (refused target), 403 (leaves the root),
-      404, 301 with Location (a directory without its trailing slash), 500 (other system errors).
+    - The target (origin-form or absolute-form, see @ref decode_target) goes through
+      @ref resolve_target: 400 (refused target), 403 (leaves the root), 404, 301 with an
+      origin-relative Location (a directory without its trailing slash), 500 (other system errors),
+      503 with `Retry-After: 1` (replaced during resolution on every attempt; only without /proc).
+      The Host field is not looked at: @ref async_read_request checks it.
     - The file is opened once; its size, inode and modification time come from fstat on that
-      descriptor, so a file replaced during the request is served consistently.
+      descriptor, so a file replaced (renamed over) during the request is served consistently, as one
+      version, old or new — never an error.
     - Sent with 200, 206 and 416: Date, Last-Modified (IMF-fixdate, never later than Date),
       ETag (strong, from inode/size/mtime in ns), Accept-Ranges: bytes, Content-Type (by extension),
       Content-Length, and Cache-Control when configured.
@@ -49,7 +53,10 @@ struct serve_options {
     - Every response copies the request's version and keep-alive. Error responses carry a short
       text/plain body.
 
-    @param ec Set to the system error behind a 403, 404 or 500 (for logging), cleared otherwise.
+    @param ec Set to the cause of every 4xx and 5xx answer (for the access log), cleared otherwise
+    (200, 206, 301, 304): the system error behind a 403, 404 or 500 (`ENOENT`, `EACCES`, `ELOOP`...),
+    or a @ref serve_error (`bad_target`, `outside_root`, `not_a_file`, `method_not_allowed`,
+    `precondition_failed`, `range_not_satisfiable`, `replaced_during_resolution`).
 */
 file_response serve_file(document_root const& root, boost::beast::http::request_header<> const& req,
                          boost::system::error_code& ec, serve_options const& options = {});

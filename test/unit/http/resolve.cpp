@@ -1,6 +1,9 @@
 #include <zerocopy/http/resolve.hpp>
+#include <zerocopy/http/serve_file.hpp>
 
 #include <zerocopy/detail/platform.hpp>
+
+#include "http/platform.hpp"  // the resolver's test hooks (src/http)
 
 #include <boost/test/unit_test.hpp>
 
@@ -156,7 +159,43 @@ vector_t const vectors[] = {
     {"a.txt", resolve_status::bad_request, ""},
     {"", resolve_status::bad_request, ""},
     {"*", resolve_status::bad_request, ""},
-    {"http://localhost/a.txt", resolve_status::bad_request, ""},
+    // absolute-form (RFC 9112 3.2.2): served as its path and query; every rule applies to the path.
+    {"http://localhost/a.txt", resolve_status::file, "aaa"},
+    {"HTTP://LocalHost/a.txt", resolve_status::file, "aaa"},
+    {"hTTpS://x:8443/a.txt?q=1", resolve_status::file, "aaa"},
+    {"http://localhost", resolve_status::file, "root index"},
+    {"http://localhost?x=1", resolve_status::file, "root index"},
+    {"http://a:/a.txt", resolve_status::file, "aaa"},
+    {"http://[::1]:8080/sub/b.txt", resolve_status::file, "bbb"},
+    {"http://[v1.x]/a.txt", resolve_status::file, "aaa"},
+    {"http://127.0.0.1/a%20b.txt", resolve_status::file, "space"},
+    {"http://localhost/dir", resolve_status::redirect, "/dir/"},
+    {"http://localhost/dir?q=1", resolve_status::redirect, "/dir/?q=1"},
+    {"http://localhost/dir/", resolve_status::file, "dir index"},
+    {"http://localhost/missing", resolve_status::not_found, ""},
+    {"http://localhost/../outside.txt", resolve_status::bad_request, ""},
+    {"http://localhost/sub/../a.txt", resolve_status::bad_request, ""},
+    {"http://localhost/%2e%2e/outside.txt", resolve_status::bad_request, ""},
+    {"http://localhost/sub%2fb.txt", resolve_status::bad_request, ""},
+    {"http://localhost//etc/passwd", resolve_status::bad_request, ""},
+    {"http://localhost/a.txt#frag", resolve_status::bad_request, ""},
+    {"ftp://localhost/a.txt", resolve_status::bad_request, ""},
+    {"file:///etc/passwd", resolve_status::bad_request, ""},
+    {"httpx://localhost/a.txt", resolve_status::bad_request, ""},
+    {"http://user@localhost/a.txt", resolve_status::bad_request, ""},
+    {"http://user:pw@localhost/a.txt", resolve_status::bad_request, ""},
+    {"http://@localhost/a.txt", resolve_status::bad_request, ""},
+    {"http:///a.txt", resolve_status::bad_request, ""},
+    {"http:/a.txt", resolve_status::bad_request, ""},
+    {"http:a.txt", resolve_status::bad_request, ""},
+    {"http://", resolve_status::bad_request, ""},
+    {"http://a,b/a.txt", resolve_status::bad_request, ""},
+    {"http://a:65536/a.txt", resolve_status::bad_request, ""},
+    {"http://a:8x/a.txt", resolve_status::bad_request, ""},
+    {"http://::1/a.txt", resolve_status::bad_request, ""},
+    {"http://[::1/a.txt", resolve_status::bad_request, ""},
+    {"http://a b/a.txt", resolve_status::bad_request, ""},
+    {"localhost:80", resolve_status::bad_request, ""},
     {"/a.txt#frag", resolve_status::bad_request, ""},
     {"/a b.txt", resolve_status::bad_request, ""},
     {"/%zz", resolve_status::bad_request, ""},
@@ -178,6 +217,9 @@ vector_t const vectors[] = {
     {"/dir_link_out/", resolve_status::forbidden, ""},
     {"/link_dotdot_out", resolve_status::forbidden, ""},
     {"/link_file_slash", resolve_status::not_found, ""},
+    {"http://localhost/link_out", resolve_status::forbidden, ""},
+    {"http://localhost/link_in", resolve_status::file, "aaa"},
+    {"https://localhost/fifo", resolve_status::not_found, ""},
 #else
     // Windows: names Win32 would reinterpret are refused (400) whatever is on the disk.
     {"/CON", resolve_status::bad_request, ""},
@@ -275,6 +317,43 @@ BOOST_AUTO_TEST_CASE(decode) {
     BOOST_TEST(d.valid);
     BOOST_TEST(d.segments.empty());
     BOOST_TEST(d.trailing_slash);
+    BOOST_TEST(d.authority.empty());
+
+    // absolute-form: the authority aside, the path origin-relative.
+    d = decode_target("http://Example.COM:8080/a/b%20c?q=1");
+    BOOST_TEST(d.valid);
+    BOOST_TEST(d.authority == "Example.COM:8080");
+    BOOST_TEST(d.encoded_path == "/a/b%20c");
+    BOOST_TEST(d.segments.size() == 2u);
+    BOOST_TEST(d.encoded_query == "q=1");
+    d = decode_target("https://[::1]");
+    BOOST_TEST(d.valid);
+    BOOST_TEST(d.encoded_path == "/");
+    BOOST_TEST(d.authority == "[::1]");
+}
+
+BOOST_AUTO_TEST_CASE(causes) {
+    // Every refusal names its cause in `ec`.
+    tree t;
+    document_root root(t.root);
+    BOOST_TEST_REQUIRE(root.is_open());
+    auto r = resolve_target(root.native_handle(), "/../x");
+    BOOST_TEST((r.ec == serve_error::bad_target));
+    BOOST_TEST(r.ec.message() == "request target refused");
+    r = resolve_target(root.native_handle(), "/missing");
+    BOOST_TEST((r.ec == boost::system::errc::no_such_file_or_directory));
+    r = resolve_target(root.native_handle(), "/noindex/");  // the index file is missing
+    BOOST_TEST((r.ec == boost::system::errc::no_such_file_or_directory));
+    r = resolve_target(root.native_handle(), "/dirindex/");  // the "index file" is a directory
+    BOOST_TEST((r.ec == serve_error::not_a_file));
+#if !defined(_WIN32)
+    r = resolve_target(root.native_handle(), "/link_out");
+    BOOST_TEST((r.ec == serve_error::outside_root));
+    r = resolve_target(root.native_handle(), "/fifo");
+    BOOST_TEST((r.ec == serve_error::not_a_file));
+    r = resolve_target(root.native_handle(), "/a.txt/");
+    BOOST_TEST((r.ec == boost::system::errc::not_a_directory));
+#endif
 }
 
 #if !defined(_WIN32)
@@ -373,5 +452,133 @@ BOOST_AUTO_TEST_CASE(any_bytes_stay_inside) {
                 if (r.file) BOOST_TEST(read_all(r.file.get()) != "secret");
             }
 }
+
+// --- renames during resolution ------------------------------------------------------------
+// The hook runs between the open that examines the final component and the open for reading: the
+// window in which a rename over the name used to become a 500.
+
+struct renamer {
+    std::string dir;      // where the file lives
+    std::string name;     // its name
+    int renames_left = 0; // how many calls still rename
+    int calls = 0;
+
+    static void hook(void* self) {
+        auto& r = *static_cast<renamer*>(self);
+        ++r.calls;
+        if (r.renames_left == 0) return;
+        --r.renames_left;
+        std::string const tmp = r.dir + "/.new";
+        std::ofstream(tmp, std::ios::binary) << "new version " << r.calls;
+        std::error_code ec;  // Windows refuses the rename (the examined handle shares no delete): fine
+        std::filesystem::rename(tmp, r.dir + "/" + r.name, ec);
+    }
+};
+
+struct hooks_guard {
+    explicit hooks_guard(renamer& r, bool no_proc) {
+        auto& h = zerocopy::http::detail::test_hooks();
+        h.no_proc = no_proc;
+        h.between_opens = &renamer::hook;
+        h.context = &r;
+    }
+    ~hooks_guard() { zerocopy::http::detail::test_hooks() = {}; }
+};
+
+std::vector<resolver_kind> resolvers() {
+#if defined(_WIN32)
+    return {resolver_kind::automatic};
+#else
+    return {resolver_kind::walk, resolver_kind::openat2};
+#endif
+}
+
+BOOST_AUTO_TEST_CASE(rename_between_the_opens_serves_the_version_examined) {
+    for (auto kind : resolvers())
+        for (char const* target : {"/a.txt", "/dir/"}) {
+            BOOST_TEST_CONTEXT("resolver " << static_cast<int>(kind) << ", target " << target) {
+                tree t;
+                document_root root(t.root);
+                bool const index = target[1] == 'd';
+                renamer r{t.root + (index ? "/dir" : ""), index ? "index.html" : "a.txt", 1000};
+                hooks_guard g(r, false);
+                resolve_options opts;
+                opts.resolver = kind;
+                auto res = resolve_target(root.native_handle(), target, opts);
+                BOOST_TEST((res.status == resolve_status::file));
+                BOOST_TEST(r.calls == 1);  // one attempt: the file comes from the inode examined
+                BOOST_TEST(read_all(res.file.get()) == (index ? "dir index" : "aaa"));
+            }
+        }
+}
+
+#if !defined(_WIN32)
+BOOST_AUTO_TEST_CASE(without_proc_a_rename_is_retried) {
+    for (auto kind : resolvers()) {
+        BOOST_TEST_CONTEXT("resolver " << static_cast<int>(kind)) {
+            tree t;
+            document_root root(t.root);
+            renamer r{t.root, "a.txt", 1};
+            hooks_guard g(r, true);
+            resolve_options opts;
+            opts.resolver = kind;
+            auto res = resolve_target(root.native_handle(), "/a.txt", opts);
+            BOOST_TEST((res.status == resolve_status::file));
+            BOOST_TEST(r.calls == 2);  // the first attempt lost the race; the second serves the new file
+            BOOST_TEST(read_all(res.file.get()) == "new version 1");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(without_proc_renames_on_every_attempt_answer_503) {
+    for (auto kind : resolvers()) {
+        BOOST_TEST_CONTEXT("resolver " << static_cast<int>(kind)) {
+            tree t;
+            document_root root(t.root);
+            renamer r{t.root, "a.txt", 1000};
+            hooks_guard g(r, true);
+            resolve_options opts;
+            opts.resolver = kind;
+            auto res = resolve_target(root.native_handle(), "/a.txt", opts);
+            BOOST_TEST((res.status == resolve_status::replaced));
+            BOOST_TEST(!res.file.is_open());
+            BOOST_TEST(r.calls == zerocopy::http::detail::max_resolve_attempts);
+            BOOST_TEST((res.ec == serve_error::replaced_during_resolution));
+            BOOST_TEST(res.ec.message() == "replaced during resolution");
+
+            // serve_file: 503 with Retry-After: 1, the cause in ec — never 500.
+            r.calls = 0;
+            boost::beast::http::request_header<> req;
+            req.method(boost::beast::http::verb::get);
+            req.target("/a.txt");
+            req.version(11);
+            serve_options so;
+            so.resolve.resolver = kind;
+            boost::system::error_code ec;
+            auto const resp = serve_file(root, req, ec, so);
+            BOOST_TEST(resp.result_int() == 503u);
+            BOOST_TEST(resp[boost::beast::http::field::retry_after] == "1");
+            BOOST_TEST((ec == serve_error::replaced_during_resolution));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_proc_reopen_is_used) {
+    // With /proc, the file must come from the examined inode even when the name is gone by then.
+    tree t;
+    document_root root(t.root);
+    struct unlinker {
+        std::string path;
+        static void hook(void* self) { ::unlink(static_cast<unlinker*>(self)->path.c_str()); }
+    } u{t.root + "/a.txt"};
+    auto& h = zerocopy::http::detail::test_hooks();
+    h.between_opens = &unlinker::hook;
+    h.context = &u;
+    auto res = resolve_target(root.native_handle(), "/a.txt");
+    h = {};
+    BOOST_TEST((res.status == resolve_status::file));
+    BOOST_TEST(read_all(res.file.get()) == "aaa");
+}
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
