@@ -84,7 +84,7 @@ if [ -n "$boost_root" ]; then
     boost_sfx="-boost-$boost_expect"
     boost_args=(-DBoost_ROOT="$boost_root" -DBoost_NO_SYSTEM_PATHS=ON
                 -DZEROCOPY_EXPECT_BOOST_LIB_VERSION="$boost_expect")
-    boost_config=$(find "$boost_root"/lib*/cmake -maxdepth 2 -name BoostConfig.cmake 2>/dev/null | head -1)
+    boost_config=$(find "$boost_root" -maxdepth 5 -path '*/cmake/*' -name BoostConfig.cmake 2>/dev/null | head -1)
     if [ -n "$boost_config" ]; then
         boost_args+=(-DBoost_DIR="$(dirname "$boost_config")")
     else
@@ -186,8 +186,10 @@ if has consumer; then
         g++ "$dir/main.o" $("${pc[@]}" --static --libs zerocopy) -o "$dir/consumer-static" &&
         g++ "$dir/http_main.o" $libs -o "$dir/consumer_http" &&
         g++ "$dir/http_main.o" $slibs -o "$dir/consumer_http-static" || return 1
+        # The 5 GiB transfer once (the --static link of it is checked above; with zerocopy's static
+        # libraries both links are the same), the HTTP program both ways.
         local p
-        for p in consumer consumer-static consumer_http consumer_http-static; do
+        for p in consumer consumer_http consumer_http-static; do
             "${run_env[@]}" "$dir/$p" || { echo "FAILED: $dir/$p"; return 1; }
         done
     }
