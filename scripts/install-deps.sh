@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing zerocopy needs on Debian 12 (only what is missing).
+#
+#   bash scripts/install-deps.sh          # everything scripts/test.sh --all uses
+#   bash scripts/install-deps.sh --quick  # only what the g++ build and its tests use (scripts/test.sh)
 set -euo pipefail
 packages=(
-    cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config
+    cmake ninja-build g++ pkg-config
     libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
     libssl-dev liburing-dev
     curl wget python3 openssl procps
-    g++-mingw-w64-x86-64-posix wine64 wine
 )
+if [ "${1:-}" != "--quick" ]; then
+    # clang: the ASan+UBSan stage, the fuzzers and TSan; valgrind: memcheck; MinGW-w64 and Wine:
+    # the Windows stage.
+    packages+=(clang-14 libclang-rt-14-dev valgrind g++-mingw-w64-x86-64-posix wine64 wine)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
