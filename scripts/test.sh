@@ -3,7 +3,9 @@
 # Exits non-zero if any stage failed; the output ends with CTest's summary of the g++ Release suite.
 #
 #   bash scripts/test.sh                 # quick: g++ Release -Werror build and every CTest test of it
-#                                        # (the benchmarks, which have no CTest test, only with --all)
+#                                        # (the benchmarks, which have no CTest test, and the heavy
+#                                        # tests — multi-GiB transfers, CPU-time and Nagle timings —
+#                                        # only with --all)
 #   bash scripts/test.sh --all           # the CI matrix (.ci/run): stages gcc consumer asan hardening windows
 #   STAGES="gcc asan" bash scripts/test.sh --all    # a subset of those stages (in either mode)
 #   ZEROCOPY_BOOST_ROOT=/opt/boost-1.89 bash scripts/test.sh [--all]
@@ -20,7 +22,7 @@ case "${1:-}" in
     "") ;;
     --all) all=1 ;;
     -h | --help)
-        sed -n '2,12p' "$0"
+        sed -n '2,14p' "$0"
         exit 0
         ;;
     *)
@@ -135,7 +137,8 @@ gcc_dir=$out/gcc-release$boost_sfx
 if has gcc; then
     stage "g++ Release build (-Werror)" configure_build "$gcc_dir" \
         -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DZEROCOPY_WARNINGS_AS_ERRORS=ON \
-        -DZEROCOPY_BUILD_BENCHMARKS=$([ $all -eq 1 ] && echo ON || echo OFF) "${boost_args[@]}" $(prefix_path)
+        -DZEROCOPY_BUILD_BENCHMARKS=$([ $all -eq 1 ] && echo ON || echo OFF) \
+        -DZEROCOPY_HEAVY_TESTS=$([ $all -eq 1 ] && echo ON || echo OFF) "${boost_args[@]}" $(prefix_path)
     # Even if some target failed to build: which Boost the build used, and what boost_version says.
     stage "g++ Boost version" check_boost "$gcc_dir" "$gcc_dir/test/boost_version"
 fi
