@@ -31,7 +31,9 @@ endif()
 
 set(_zerocopy_http_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 add_library(zerocopy_http
+    ${_zerocopy_http_dir}/src/http/accept_encoding.cpp
     ${_zerocopy_http_dir}/src/http/body.cpp
+    ${_zerocopy_http_dir}/src/http/cache_control.cpp
     ${_zerocopy_http_dir}/src/http/conditional.cpp
     ${_zerocopy_http_dir}/src/http/cork.cpp
     ${_zerocopy_http_dir}/src/http/date.cpp
@@ -39,6 +41,7 @@ add_library(zerocopy_http
     ${_zerocopy_http_dir}/src/http/framing.cpp
     ${_zerocopy_http_dir}/src/http/mime.cpp
     ${_zerocopy_http_dir}/src/http/multipart.cpp
+    ${_zerocopy_http_dir}/src/http/normalize.cpp
     ${_zerocopy_http_dir}/src/http/range.cpp
     ${_zerocopy_http_dir}/src/http/resolve.cpp
     ${_zerocopy_http_dir}/src/http/serve_file.cpp

@@ -2,6 +2,8 @@
 // Opening beneath the root is the platform's (src/http/platform_posix.cpp, platform_win32.cpp).
 #include <zerocopy/http/resolve.hpp>
 
+#include <zerocopy/http/normalize.hpp>
+
 #include "platform.hpp"
 
 #include <boost/core/detail/string_view.hpp>
@@ -65,6 +67,12 @@ namespace detail {
 resolved_target resolve_target(native_file_handle root, std::string_view target,
                                resolve_options const& options, file_status& st) {
     resolved_target out;
+    // Empty and dot segments: 301 to the canonical path, or 400 above the root (normalize.cpp).
+    if (normalized_target n = normalize_target(target); n.form != target_form::canonical) {
+        out.status = n.form == target_form::redirect ? resolve_status::redirect : resolve_status::bad_request;
+        out.location = std::move(n.location);
+        return out;
+    }
     decoded_target t = decode_target(target);
     if (!t.valid) {
         out.status = resolve_status::bad_request;

@@ -1,6 +1,8 @@
 #ifndef ZEROCOPY_HTTP_SERVE_FILE_HPP
 #define ZEROCOPY_HTTP_SERVE_FILE_HPP
 
+#include <zerocopy/http/accept_encoding.hpp>
+#include <zerocopy/http/cache_control.hpp>
 #include <zerocopy/http/conditional.hpp>
 #include <zerocopy/http/framing.hpp>
 #include <zerocopy/http/range.hpp>
@@ -12,6 +14,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <string>
+#include <vector>
 
 namespace zerocopy::http {
 
@@ -24,8 +27,27 @@ struct serve_options {
     range_limits ranges;      ///< Abuse limits for the Range header.
     /// A Cache-Control value sent with 200, 206 and 304 responses; empty sends none.
     std::string cache_control;
+    /// Per-path Cache-Control values: the first rule whose pattern matches the decoded path of the
+    /// file (`/dir/name`, see @ref glob_match) gives the value, else `cache_control` applies. Values
+    /// are sent as given: check them with @ref is_safe_field_value.
+    std::vector<cache_control_rule> cache_control_rules;
     /// When false, a request for several ranges gets the whole file (200) instead of multipart/byteranges.
     bool allow_multipart = true;
+    /** Precompressed variants the application allows, in its order of preference, e.g.
+        `{content_coding::br, content_coding::zstd, content_coding::gzip}`. Empty (the default): off.
+
+        When set, a request for `/a/app.js` whose Accept-Encoding accepts a listed coding (see
+        @ref plan_codings) is answered from `app.js.br` (`.zst`, `.gz`) when that file exists beside
+        `app.js`, resolves like any file (beneath the root, a regular file, no symlink out of it) and is
+        not older than `app.js`; `app.js` itself must exist. That response carries
+        `Content-Encoding`, the Content-Type of `app.js`, the variant's size, dates and a strong ETag
+        of its own (the file ETag with `-br`, `-zstd` or `-gz` before the closing quote); Range and
+        the conditional fields apply to it. Every response for a file then carries
+        `Vary: Accept-Encoding`, identity included. A client that accepts neither identity nor an
+        available variant gets 406. A request naming `app.js.gz` is served as that file
+        (`application/gzip`, no Content-Encoding).
+    */
+    std::vector<content_coding> precompressed;
 };
 
 /** Answer a GET or HEAD request for a file beneath `root`, as a response ready for
