@@ -115,7 +115,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         if (ec) {
             if (!(res = example::refusal_for(ec, req))) break;  // timed out or the network failed
         } else {
-            res = zhttp::serve_file(srv.root, req);
+            res = zhttp::serve_file(srv.root, req, srv.options.serve);
             if (srv.stopping) res->keep_alive(false);
         }
 

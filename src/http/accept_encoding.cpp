@@ -10,22 +10,6 @@ namespace zerocopy::http {
 
 namespace {
 
-// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths; -1 if invalid.
-int parse_qvalue(std::string_view s) noexcept {
-    if (s.empty() || (s[0] != '0' && s[0] != '1')) return -1;
-    int const whole = s[0] - '0';
-    if (s.size() == 1) return whole * 1000;
-    if (s[1] != '.' || s.size() > 5) return -1;
-    int frac = 0, scale = 100;
-    for (std::size_t i = 2; i < s.size(); ++i) {
-        if (!detail::is_digit(s[i])) return -1;
-        frac += (s[i] - '0') * scale;
-        scale /= 10;
-    }
-    if (whole == 1 && frac != 0) return -1;
-    return whole * 1000 + frac;
-}
-
 // One list member: `coding [ OWS ";" OWS "q=" qvalue ]` with OWS around. False if it is anything else.
 bool parse_member(std::string_view m, std::string_view& coding, int& weight) noexcept {
     m = detail::trim_ows(m);
@@ -39,7 +23,7 @@ bool parse_member(std::string_view m, std::string_view& coding, int& weight) noe
     if (rest[0] != ';') return false;
     rest = detail::trim_ows(rest.substr(1));
     if (rest.size() < 2 || (rest[0] != 'q' && rest[0] != 'Q') || rest[1] != '=') return false;
-    weight = parse_qvalue(rest.substr(2));  // trailing OWS was trimmed with the member
+    weight = detail::parse_qvalue(rest.substr(2));  // trailing OWS was trimmed with the member
     return weight >= 0;
 }
 

@@ -66,6 +66,11 @@ namespace detail {
 
 resolved_target resolve_target(native_file_handle root, std::string_view target,
                                resolve_options const& options, file_status& st) {
+    return resolve_target(root, target, options, st, false);
+}
+
+resolved_target resolve_target(native_file_handle root, std::string_view target,
+                               resolve_options const& options, file_status& st, bool list_directories) {
     resolved_target out;
     // Empty and dot segments: 301 to the canonical path, or 400 above the root (normalize.cpp).
     if (normalized_target n = normalize_target(target); n.form != target_form::canonical) {
@@ -87,13 +92,29 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
             if (t.has_query) out.location += "?" + t.encoded_query;
             return out;
         }
+        // Listings (listing.cpp): the directory itself when it has no index file to serve.
+        auto const as_directory = [&](detail::located& dir, std::vector<std::string> segments) {
+            out.status = resolve_status::directory;
+            out.file = std::move(dir.file);
+            out.relative_path = detail::join_segments(segments);
+            st = dir.st;
+            return std::move(out);
+        };
         if (options.index_file.empty() || options.index_file.find('/') != std::string::npos) {
+            if (list_directories) return as_directory(l, t.segments);
             out.status = resolve_status::not_found;
             return out;
         }
+        detail::located dir = std::move(l);
         t.segments.push_back(options.index_file);
         t.trailing_slash = false;
         l = detail::locate(root, t.segments, options.resolver);
+        bool const no_index = (l.ec && l.failure == resolve_status::not_found) ||
+                              (!l.ec && l.st.kind != detail::file_status::regular);
+        if (list_directories && no_index) {
+            t.segments.pop_back();
+            return as_directory(dir, t.segments);
+        }
     }
     out.relative_path = detail::join_segments(t.segments);
     if (l.ec) {

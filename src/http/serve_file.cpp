@@ -5,6 +5,7 @@
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
 
+#include "listing_platform.hpp"
 #include "platform.hpp"
 
 #include <boost/beast/core/string.hpp>
@@ -102,6 +103,69 @@ bool open_variant(native_file_handle root, std::string const& relative_path, std
            out.st.mtime_ns >= identity.mtime_ns;
 }
 
+
+// A directory without its index, with listings on (listing.cpp, listing_posix.cpp).
+file_response serve_listing(document_root const& root, bhttp::request_header<> const& req, resolved_target& r,
+                            boost::system::error_code& ec, serve_options const& options) {
+    std::vector<std::string> segments;
+    if (r.relative_path != ".") {
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t const slash = r.relative_path.find('/', start);
+            segments.push_back(r.relative_path.substr(start, slash - start));
+            if (slash == std::string::npos) break;
+            start = slash + 1;
+        }
+    }
+    std::vector<listing_entry> entries;
+    bool truncated = false;
+    ec = detail::read_directory(root.native_handle(), r.file.get(), segments, options.resolve.resolver,
+                                options.listing, entries, truncated);
+    r.file.reset();
+    if (ec == boost::system::errc::function_not_supported) return make_error_response(bhttp::status::not_found, req);
+    if (ec == boost::system::errc::permission_denied) return make_error_response(bhttp::status::forbidden, req);
+    if (ec) return make_error_response(bhttp::status::internal_server_error, req);
+
+    std::string const path = segments.empty() ? std::string("/") : "/" + r.relative_path + "/";
+    auto const accept = joined(req, bhttp::field::accept);
+    listing_format const format =
+        preferred_listing_format(accept ? std::optional<std::string_view>(*accept) : std::nullopt);
+    std::string const etag = listing_etag(entries, truncated, format);
+    std::string_view const cache_control =
+        select_cache_control(options.cache_control_rules, path, options.cache_control);
+
+    // Entity-tag preconditions only: a listing has no Last-Modified.
+    request_conditions conditions;
+    conditions.if_match = joined(req, bhttp::field::if_match);
+    conditions.if_none_match = joined(req, bhttp::field::if_none_match);
+    std::int64_t const now = http_now();
+    switch (evaluate_preconditions(conditions, representation_validators{etag, now}, true, now)) {
+        case precondition_result::proceed:
+            break;
+        case precondition_result::precondition_failed: {
+            file_response res = make_error_response(bhttp::status::precondition_failed, req);
+            res.set(bhttp::field::vary, "Accept");
+            return res;
+        }
+        case precondition_result::not_modified: {
+            file_response res = start_response(bhttp::status::not_modified, req);
+            res.set(bhttp::field::etag, etag);
+            res.set(bhttp::field::vary, "Accept");
+            if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+            return res;
+        }
+    }
+    file_response res = start_response(bhttp::status::ok, req);
+    res.set(bhttp::field::content_type,
+            format == listing_format::json ? "application/json" : "text/html; charset=utf-8");
+    res.set(bhttp::field::etag, etag);
+    res.set(bhttp::field::vary, "Accept");
+    if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+    res.body().assign_text(render_listing(path, entries, truncated, format));
+    finish_body(res, req);
+    return res;
+}
+
 }  // namespace
 
 request_conditions conditions_of(bhttp::request_header<> const& req) {
@@ -154,11 +218,14 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     auto const target = req.target();
     // Everything below comes from this one open file, as the resolver found it.
     detail::file_status st;
-    resolved_target r = detail::resolve_target(
-        root.native_handle(), std::string_view(target.data(), target.size()), options.resolve, st);
+    resolved_target r =
+        detail::resolve_target(root.native_handle(), std::string_view(target.data(), target.size()),
+                               options.resolve, st, options.listing.enabled);
     switch (r.status) {
         case resolve_status::file:
             break;
+        case resolve_status::directory:
+            return serve_listing(root, req, r, ec, options);
         case resolve_status::redirect: {
             file_response res = make_error_response(bhttp::status::moved_permanently, req);
             res.set(bhttp::field::location, r.location);

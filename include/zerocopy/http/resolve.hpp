@@ -54,6 +54,10 @@ enum class resolve_status {
     forbidden,    ///< The path leaves the root (a symlink out of it) or access is denied: 403.
     not_found,    ///< Nothing servable there (missing, not a regular file, a directory without index): 404.
     error,        ///< Another system error, in `ec`: 500.
+    /// A directory target ending in '/' without its index file, when directory listings are on
+    /// (@ref serve_options::listing; never from the public @ref resolve_target): `file` identifies
+    /// the directory.
+    directory,
 };
 
 struct resolved_target {

@@ -5,6 +5,7 @@
 #include <zerocopy/http/cache_control.hpp>
 #include <zerocopy/http/conditional.hpp>
 #include <zerocopy/http/framing.hpp>
+#include <zerocopy/http/listing.hpp>
 #include <zerocopy/http/range.hpp>
 #include <zerocopy/http/range_body.hpp>
 #include <zerocopy/http/resolve.hpp>
@@ -48,6 +49,14 @@ struct serve_options {
         (`application/gzip`, no Content-Encoding).
     */
     std::vector<content_coding> precompressed;
+    /** Directory listings (off by default). When `listing.enabled`, a directory target ending in '/'
+        without its index file is answered with a listing instead of 404: HTML (UTF-8), or JSON when
+        the request's Accept prefers `application/json` (@ref preferred_listing_format), with
+        `Vary: Accept`, a strong ETag derived from the listed entries (If-None-Match → 304,
+        If-Match → 412), and the Cache-Control of the rules. Only entries a request would be served
+        appear (see @ref listing_options). POSIX only: on Windows such a directory stays 404.
+    */
+    listing_options listing;
 };
 
 /** Answer a GET or HEAD request for a file beneath `root`, as a response ready for
