@@ -77,24 +77,11 @@ int accept_encoding::identity_weight() const noexcept {
 
 accept_encoding parse_accept_encoding(std::string_view value) noexcept {
     accept_encoding out;
+    // The grammar has no quoted-string: every comma separates members.
     std::size_t start = 0;
-    bool quoted = false;
     for (std::size_t i = 0; i <= value.size(); ++i) {
-        if (i < value.size()) {
-            char const c = value[i];
-            // A quoted string makes its member invalid, but its commas must not split the list.
-            if (quoted) {
-                if (c == '\\') ++i;
-                else if (c == '"') quoted = false;
-                continue;
-            }
-            if (c == '"') {
-                quoted = true;
-                continue;
-            }
-            if (c != ',') continue;
-        }
-        std::string_view const member = value.substr(start, std::min(i, value.size()) - start);
+        if (i < value.size() && value[i] != ',') continue;
+        std::string_view const member = value.substr(start, i - start);
         start = i + 1;
         std::string_view coding;
         int w = 0;

@@ -103,6 +103,21 @@ void json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
+// The directory path as shown: control characters, and every byte of a path that is not UTF-8
+// above 0x7F, become U+FFFD (the path itself is never interpreted).
+std::string display_path(std::string_view path) {
+    bool const utf8 = valid_utf8(path);
+    std::string out;
+    for (char const ch : path) {
+        auto const c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7f || (!utf8 && c >= 0x80))
+            out += "\xEF\xBF\xBD";
+        else
+            out.push_back(ch);
+    }
+    return out;
+}
+
 std::int64_t seconds_of(std::int64_t ns) {
     return ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0);
 }
@@ -178,7 +193,7 @@ std::string render_listing(std::string_view path, std::vector<listing_entry> con
     out.reserve(256 + entries.size() * 160);
     if (format == listing_format::json) {
         out += "{\"path\":";
-        json_string(out, valid_utf8(path) ? path : std::string_view("/"));
+        json_string(out, display_path(path));
         out += ",\"truncated\":";
         out += truncated ? "true" : "false";
         out += ",\"entries\":[";
@@ -198,7 +213,7 @@ std::string render_listing(std::string_view path, std::vector<listing_entry> con
         return out;
     }
     std::string title;
-    html_escape(title, valid_utf8(path) ? path : std::string_view("/"));
+    html_escape(title, display_path(path));
     out += "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>Index of ";
     out += title;
     out += "</title>\n</head>\n<body>\n<h1>Index of ";

@@ -143,7 +143,8 @@ BOOST_AUTO_TEST_CASE(methods_and_errors) {
     for (auto v : {
              vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404}, vec{"/../etc/passwd", 400},
                  vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400}, vec{"/a%00b", 400},
-                 vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400}, vec{"/%252e%252e", 404},
+                 vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 301}, vec{"/%252e%252e", 404},
+                 vec{"/a/../../etc/passwd", 400}, vec{"/docs/..", 301},
 #if !defined(_WIN32)
                  vec{"/link_out", 403},
 #else
