@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(not_acceptable_and_ignored_variants) {
             r = c.get(t, "Accept-Encoding: gzip\r\n");
             BOOST_TEST(r.result_int() == 200u);
             BOOST_TEST(field(r, bhttp::field::content_encoding).empty());
-            BOOST_TEST(r.body().rfind("identity of", 0) == 0u || r.body() == "new identity");
+            BOOST_TEST((r.body().rfind("identity of", 0) == 0u || r.body() == "new identity"));
             BOOST_TEST(r.body().find("secret") == std::string::npos);
         }
     }
@@ -194,7 +194,7 @@ BOOST_AUTO_TEST_CASE(not_acceptable_and_ignored_variants) {
     BOOST_TEST(p.get("/a/app.js", "Accept-Encoding: identity;q=0\r\n").result_int() == 200u);
     // Bad Accept-Encoding values of any shape: never a refused coding.
     std::string many;
-    for (int i = 0; i < 3000; ++i) many += "c" + std::to_string(i) + ", ";
+    for (int i = 0; i < 1000; ++i) many += "c" + std::to_string(i) + ", ";  // under Beast's 8 KiB
     for (std::string ae : {std::string(","), std::string(",,,"), std::string("gzip;q=2"), many + "gzip;q=0",
                            std::string("gzip;q=0.1234"), std::string(";;;"), std::string("\"gzip\"")}) {
         r = c.get("/a/app.js", "Accept-Encoding: " + ae + "\r\n");
@@ -278,6 +278,7 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(c.get("/l/sub/").body() == "sub index");
 
     // ETag from the entries: 304 with it, a new tag when an entry changes.
+    r = c.get("/l/");  // sub/ changed above (its mtime)
     std::string const tag = field(r, bhttp::field::etag);
     BOOST_TEST(!zh::parse_entity_tag(tag)->weak);
     r = c.get("/l/", "If-None-Match: " + tag + "\r\n");
@@ -301,7 +302,11 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(field(c.get("/l/", "Accept: text/html, application/json;q=0.9\r\n"), bhttp::field::content_type) ==
                "text/html; charset=utf-8");
     BOOST_TEST(field(c.get("/l/", "Accept: text/html;q=0.5, application/*;q=0.8\r\n"),
-                     bhttp::field::content_type) == "text/html; charset=utf-8");  // no application/json range
+                     bhttp::field::content_type) == "application/json");  // application/* covers JSON
+    BOOST_TEST(field(c.get("/l/", "Accept: text/html;q=0.5, image/*;q=0.8\r\n"), bhttp::field::content_type) ==
+               "text/html; charset=utf-8");
+    BOOST_TEST(field(c.get("/l/", "Accept: image/png\r\n"), bhttp::field::content_type) ==
+               "text/html; charset=utf-8");  // neither acceptable: HTML anyway
     BOOST_TEST(field(c.get("/l/", "Accept: text/*;q=0.5, application/json\r\n"), bhttp::field::content_type) ==
                "application/json");
     BOOST_TEST(field(c.get("/l/", "Accept: application/json;q=2\r\n"), bhttp::field::content_type) ==
