@@ -64,16 +64,21 @@ struct serve_options {
 
     - Methods other than GET and HEAD: 405 with `Allow: GET, HEAD`.
     - The target goes through @ref resolve_target: 400 (refused target), 403 (leaves the root),
-      404, 301 with Location (a directory without its trailing slash), 500 (other system errors).
+      404, 301 with Location (a directory without its trailing slash, or a target with empty or dot
+      segments: see @ref normalize_target), 500 (other system errors).
+    - With `options.precompressed`: Accept-Encoding negotiation first (406 when nothing acceptable
+      exists), then everything below applies to the selected representation; `Vary: Accept-Encoding`.
+    - With `options.listing.enabled`: a directory without its index gets a listing (HTML or JSON).
     - The file is opened once; its size, inode and modification time come from fstat on that
       descriptor, so a file replaced during the request is served consistently.
     - Sent with 200, 206 and 416: Date, Last-Modified (IMF-fixdate, never later than Date),
       ETag (strong, from inode/size/mtime in ns), Accept-Ranges: bytes, Content-Type (by extension),
-      Content-Length, and Cache-Control when configured.
+      Content-Length, and Cache-Control when configured (`cache_control_rules`, else `cache_control`).
     - Preconditions in the order of RFC 9110 section 13.2.2: 412 (If-Match, If-Unmodified-Since),
       304 (If-None-Match, If-Modified-Since) carrying Date, ETag and Cache-Control, no body.
     - Range (GET only, non-empty files only; If-Range decides whether it applies): one range → 206
-      with Content-Range; several → 206 multipart/byteranges; unsatisfiable → 416 with
+      with Content-Range; several → 206 multipart/byteranges, parts in the order of the range-specs
+      after coalescing; unsatisfiable → 416 with
       a Content-Range of `bytes` with an asterisk and the size; invalid, unsupported or abusive → ignored
    (200).
     - HEAD: the same header as GET (Content-Length included), no body.
