@@ -7,7 +7,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #if !defined(_WIN32)
 #include <sys/stat.h>
@@ -334,6 +337,46 @@ BOOST_AUTO_TEST_CASE(listings) {
     file_server off(s.dir.path);
     client oc(off.port());
     BOOST_TEST(oc.get("/l/").result_int() == 404u);
+}
+BOOST_AUTO_TEST_CASE(listing_of_a_changing_directory) {
+    // Files created, renamed and removed while the directory is listed: every listing is a valid
+    // page whose names are sorted and unique (each a name that existed at some point).
+    site s;
+    s.dir.mkdir("c");
+    for (int i = 0; i < 300; ++i) s.dir.write("c/keep" + std::to_string(1000 + i), "k");
+    zh::serve_options o;
+    o.listing.enabled = true;
+    o.listing.max_entries = 350;
+    file_server server(s.dir.path, writer_kind::zerocopy, o);
+    std::atomic<bool> stop{false};
+    std::thread churn([&] {
+        for (unsigned n = 0; !stop; ++n) {
+            std::string const a = s.dir.path + "/c/tmp" + std::to_string(n % 97);
+            std::ofstream(a) << "x";
+            std::error_code ec;
+            std::filesystem::rename(a, a + "-moved", ec);
+            std::filesystem::remove(a + "-moved", ec);
+        }
+    });
+    client c(server.port());
+    for (int round = 0; round < 100; ++round) {
+        auto r = c.get("/c/", "Accept: application/json\r\n");
+        BOOST_TEST_REQUIRE(r.result_int() == 200u);
+        std::vector<std::string> names;
+        for (std::size_t p = r.body().find("\"name\":\""); p != std::string::npos;
+             p = r.body().find("\"name\":\"", p + 1)) {
+            std::size_t const start = p + 8;
+            names.push_back(r.body().substr(start, r.body().find('"', start) - start));
+        }
+        BOOST_TEST_REQUIRE(std::is_sorted(names.begin(), names.end()));
+        BOOST_TEST_REQUIRE((std::adjacent_find(names.begin(), names.end()) == names.end()));
+        std::size_t keep = 0;
+        for (auto const& n : names) keep += n.rfind("keep", 0) == 0 ? 1 : 0;
+        BOOST_TEST_REQUIRE(keep == 300u);  // the stable entries are always all there
+        BOOST_TEST_REQUIRE(r.body().find("\"truncated\":false") != std::string::npos);
+    }
+    stop = true;
+    churn.join();
 }
 #endif
 
