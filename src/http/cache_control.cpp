@@ -11,9 +11,9 @@ namespace {
 
 struct glob_token {
     enum kind_t { literal, any_char, set, star, double_star } kind = literal;
-    char c = 0;                   // literal
-    std::string_view set_body;    // set: what lies between '[' (and '!' or '^') and ']'
-    bool negated = false;         // set
+    char c = 0;                 // literal
+    std::string_view set_body;  // set: what lies between '[' (and '!' or '^') and ']'
+    bool negated = false;       // set
 };
 
 std::vector<glob_token> compile(std::string_view p) {

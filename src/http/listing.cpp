@@ -73,8 +73,8 @@ void html_escape(std::string& out, std::string_view s) {
 void percent_encode(std::string& out, std::string_view s) {
     for (char const ch : s) {
         auto const c = static_cast<unsigned char>(ch);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~') {
             out.push_back(ch);
         } else {
             out.push_back('%');
@@ -235,8 +235,7 @@ std::string render_listing(std::string_view path, std::vector<listing_entry> con
         out += "</td></tr>\n";
     }
     out += "</table>\n";
-    if (truncated)
-        out += "<p>This list was cut at " + std::to_string(entries.size()) + " entries.</p>\n";
+    if (truncated) out += "<p>This list was cut at " + std::to_string(entries.size()) + " entries.</p>\n";
     out += "</body>\n</html>\n";
     return out;
 }

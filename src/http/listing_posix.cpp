@@ -71,9 +71,10 @@ boost::system::error_code read_directory(native_file_handle root, native_file_ha
     std::sort(entries.begin(), entries.end(),
               [](listing_entry const& a, listing_entry const& b) { return a.name < b.name; });
     // A directory changing while read may yield a name twice: list it once.
-    entries.erase(std::unique(entries.begin(), entries.end(),
-                              [](listing_entry const& a, listing_entry const& b) { return a.name == b.name; }),
-                  entries.end());
+    entries.erase(
+        std::unique(entries.begin(), entries.end(),
+                    [](listing_entry const& a, listing_entry const& b) { return a.name == b.name; }),
+        entries.end());
     return ec;
 }
 

@@ -6,8 +6,9 @@
 
 namespace zerocopy::http::detail {
 
-boost::system::error_code read_directory(native_file_handle, native_file_handle, std::vector<std::string> const&,
-                                         resolver_kind, listing_options const&, std::vector<listing_entry>& entries,
+boost::system::error_code read_directory(native_file_handle, native_file_handle,
+                                         std::vector<std::string> const&, resolver_kind,
+                                         listing_options const&, std::vector<listing_entry>& entries,
                                          bool& truncated) {
     entries.clear();
     truncated = false;

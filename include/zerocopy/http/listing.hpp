@@ -23,10 +23,10 @@ struct listing_options {
 
 /// One entry of a listing.
 struct listing_entry {
-    std::string name;            ///< The file name (UTF-8, no control character, see @ref listable_name).
-    bool directory = false;      ///< Linked with a trailing '/'.
-    std::uint64_t size = 0;      ///< Bytes (files only).
-    std::int64_t mtime_ns = 0;   ///< Last modification, nanoseconds since 1970 (UTC).
+    std::string name;           ///< The file name (UTF-8, no control character, see @ref listable_name).
+    bool directory = false;     ///< Linked with a trailing '/'.
+    std::uint64_t size = 0;     ///< Bytes (files only).
+    std::int64_t mtime_ns = 0;  ///< Last modification, nanoseconds since 1970 (UTC).
 };
 
 enum class listing_format { html, json };

@@ -76,12 +76,13 @@ BOOST_AUTO_TEST_CASE(variants_per_coding_and_qvalue) {
         char const* accept;  // nullptr: no Accept-Encoding field
         char const* coding;  // "" : identity
     };
-    for (auto v : {vec{nullptr, ""}, vec{"", ""}, vec{"gzip", "gzip"}, vec{"x-gzip", "gzip"}, vec{"GZIP", "gzip"},
-                   vec{"br", "br"}, vec{"zstd", "zstd"}, vec{"gzip, deflate, br, zstd", "br"},
-                   vec{"gzip;q=1, br;q=0.5", "gzip"}, vec{"br;q=0.1, zstd;q=0.2", "zstd"}, vec{"*", "br"},
-                   vec{"*;q=0.5, br;q=0", "zstd"}, vec{"gzip;q=0", ""}, vec{"gzip;q=1.5", ""},
-                   vec{"gzip;q=0.0001", ""}, vec{"gzip;q=0.5, identity", ""}, vec{"identity", ""},
-                   vec{"deflate", ""}, vec{"gzip, gzip;q=0", ""}}) {
+    for (auto v :
+         {vec{nullptr, ""}, vec{"", ""}, vec{"gzip", "gzip"}, vec{"x-gzip", "gzip"}, vec{"GZIP", "gzip"},
+          vec{"br", "br"}, vec{"zstd", "zstd"}, vec{"gzip, deflate, br, zstd", "br"},
+          vec{"gzip;q=1, br;q=0.5", "gzip"}, vec{"br;q=0.1, zstd;q=0.2", "zstd"}, vec{"*", "br"},
+          vec{"*;q=0.5, br;q=0", "zstd"}, vec{"gzip;q=0", ""}, vec{"gzip;q=1.5", ""},
+          vec{"gzip;q=0.0001", ""}, vec{"gzip;q=0.5, identity", ""}, vec{"identity", ""}, vec{"deflate", ""},
+          vec{"gzip, gzip;q=0", ""}}) {
         BOOST_TEST_CONTEXT("Accept-Encoding: " << (v.accept ? v.accept : "(none)")) {
             std::string const extra = v.accept ? std::string("Accept-Encoding: ") + v.accept + "\r\n" : "";
             auto r = c.get("/a/app.js", extra);
@@ -90,7 +91,10 @@ BOOST_AUTO_TEST_CASE(variants_per_coding_and_qvalue) {
             BOOST_TEST(field(r, bhttp::field::content_type) == "text/javascript; charset=utf-8");
             BOOST_TEST(field(r, bhttp::field::content_encoding) == v.coding);
             std::string const coding = v.coding;
-            std::string const& expected = coding == "br" ? s.br : coding == "zstd" ? s.zst : coding == "gzip" ? s.gz : s.js;
+            std::string const& expected = coding == "br"     ? s.br
+                                          : coding == "zstd" ? s.zst
+                                          : coding == "gzip" ? s.gz
+                                                             : s.js;
             BOOST_TEST((r.body() == expected));
             BOOST_TEST(field(r, bhttp::field::content_length) == std::to_string(expected.size()));
             auto h = c.get("/a/app.js", extra, "HEAD");  // HEAD: the same header
@@ -167,9 +171,11 @@ BOOST_AUTO_TEST_CASE(not_acceptable_and_ignored_variants) {
     BOOST_TEST(r.body() == "body{}");
     // A variant older than the identity file, a directory, a link out of the root, a dangling link:
     // identity served.
-    for (char const* t : {"/a/old.js", "/a/dir.js"
+    for (char const* t : {
+             "/a/old.js", "/a/dir.js"
 #if !defined(_WIN32)
-                          , "/a/out.js", "/a/dangling.js"
+                 ,
+                 "/a/out.js", "/a/dangling.js"
 #endif
          }) {
         BOOST_TEST_CONTEXT(t) {
@@ -215,11 +221,12 @@ BOOST_AUTO_TEST_CASE(canonical_redirects) {
         unsigned status;
         char const* location;
     };
-    for (auto v : {vec{"//a/app.js", 301, "/a/app.js"}, vec{"/a//app.js?x=1", 301, "/a/app.js?x=1"},
-                   vec{"/./a/app.js", 301, "/a/app.js"}, vec{"/b/../a/app.js", 301, "/a/app.js"},
-                   vec{"/a/..", 301, "/"}, vec{"/a/.", 301, "/a/"}, vec{"/.//evil.example", 301, "/evil.example"},
-                   vec{"/../a/app.js", 400, ""}, vec{"/a/../../b", 400, ""}, vec{"/..", 400, ""},
-                   vec{"/%2e%2e/a/app.js", 400, ""}, vec{"/a%2fapp.js", 400, ""}, vec{"/a/./%2e%2e/x", 400, ""}}) {
+    for (auto v :
+         {vec{"//a/app.js", 301, "/a/app.js"}, vec{"/a//app.js?x=1", 301, "/a/app.js?x=1"},
+          vec{"/./a/app.js", 301, "/a/app.js"}, vec{"/b/../a/app.js", 301, "/a/app.js"},
+          vec{"/a/..", 301, "/"}, vec{"/a/.", 301, "/a/"}, vec{"/.//evil.example", 301, "/evil.example"},
+          vec{"/../a/app.js", 400, ""}, vec{"/a/../../b", 400, ""}, vec{"/..", 400, ""},
+          vec{"/%2e%2e/a/app.js", 400, ""}, vec{"/a%2fapp.js", 400, ""}, vec{"/a/./%2e%2e/x", 400, ""}}) {
         BOOST_TEST_CONTEXT(v.target) {
             auto r = c.get(v.target);
             BOOST_TEST(r.result_int() == v.status);
@@ -258,8 +265,9 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(field(r, bhttp::field::vary) == "Accept");
     std::string const& html = r.body();
     BOOST_TEST(html.find("<a href=\"../\">") != std::string::npos);
-    BOOST_TEST(html.find("<a href=\"plain.txt\">plain.txt</a></td><td>5</td><td>Sun, 06 Nov 1994 08:49:37 GMT") !=
-               std::string::npos);
+    BOOST_TEST(
+        html.find("<a href=\"plain.txt\">plain.txt</a></td><td>5</td><td>Sun, 06 Nov 1994 08:49:37 GMT") !=
+        std::string::npos);
     BOOST_TEST(html.find("<a href=\"sub/\">sub/</a>") != std::string::npos);
     BOOST_TEST(html.find("<a href=\"%3Cb%3E%26%22q%22%27.txt\">&lt;b&gt;&amp;&quot;q&quot;&#39;.txt</a>") !=
                std::string::npos);
@@ -267,7 +275,9 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(html.find("\xc3\xa9t\xc3\xa9.txt</a>") != std::string::npos);
     BOOST_TEST(html.find("<a href=\"link_in\">") != std::string::npos);
     for (char const* absent : {".hidden", "link_out", "link_dangling", "fifo", "bad", "cr", "<b>"})
-        BOOST_TEST_CONTEXT(absent) { BOOST_TEST(html.find(absent) == std::string::npos); }
+        BOOST_TEST_CONTEXT(absent) {
+            BOOST_TEST(html.find(absent) == std::string::npos);
+        }
     // Sorted by name.
     BOOST_TEST(html.find("link_in") < html.find("plain.txt"));
     BOOST_TEST(html.find("plain.txt") < html.find("sub/"));
@@ -292,7 +302,8 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(r.result_int() == 200u);
     BOOST_TEST(field(r, bhttp::field::etag) != tag);
     BOOST_TEST(c.get("/l/", "", "HEAD").body().empty());
-    BOOST_TEST(field(c.get("/l/", "", "HEAD"), bhttp::field::content_length) == field(r, bhttp::field::content_length));
+    BOOST_TEST(field(c.get("/l/", "", "HEAD"), bhttp::field::content_length) ==
+               field(r, bhttp::field::content_length));
 
     // JSON when Accept prefers it.
     r = c.get("/l/", "Accept: application/json\r\n");
@@ -302,16 +313,16 @@ BOOST_AUTO_TEST_CASE(listings) {
     BOOST_TEST(r.body().find("\"\\u003cb\\u003e\\u0026\\\"q\\\"'.txt\"") != std::string::npos);
     BOOST_TEST(r.body().find("\"truncated\":false") != std::string::npos);
     BOOST_TEST(field(r, bhttp::field::etag) != field(c.get("/l/"), bhttp::field::etag));
-    BOOST_TEST(field(c.get("/l/", "Accept: text/html, application/json;q=0.9\r\n"), bhttp::field::content_type) ==
-               "text/html; charset=utf-8");
+    BOOST_TEST(field(c.get("/l/", "Accept: text/html, application/json;q=0.9\r\n"),
+                     bhttp::field::content_type) == "text/html; charset=utf-8");
     BOOST_TEST(field(c.get("/l/", "Accept: text/html;q=0.5, application/*;q=0.8\r\n"),
                      bhttp::field::content_type) == "application/json");  // application/* covers JSON
-    BOOST_TEST(field(c.get("/l/", "Accept: text/html;q=0.5, image/*;q=0.8\r\n"), bhttp::field::content_type) ==
-               "text/html; charset=utf-8");
+    BOOST_TEST(field(c.get("/l/", "Accept: text/html;q=0.5, image/*;q=0.8\r\n"),
+                     bhttp::field::content_type) == "text/html; charset=utf-8");
     BOOST_TEST(field(c.get("/l/", "Accept: image/png\r\n"), bhttp::field::content_type) ==
                "text/html; charset=utf-8");  // neither acceptable: HTML anyway
-    BOOST_TEST(field(c.get("/l/", "Accept: text/*;q=0.5, application/json\r\n"), bhttp::field::content_type) ==
-               "application/json");
+    BOOST_TEST(field(c.get("/l/", "Accept: text/*;q=0.5, application/json\r\n"),
+                     bhttp::field::content_type) == "application/json");
     BOOST_TEST(field(c.get("/l/", "Accept: application/json;q=2\r\n"), bhttp::field::content_type) ==
                "text/html; charset=utf-8");  // invalid qvalue: ignored
 
@@ -327,7 +338,8 @@ BOOST_AUTO_TEST_CASE(listings) {
          p = r.body().find("<tr><td><a href=\"", p + 1))
         ++rows;
     BOOST_TEST(rows == 4u);  // the parent and 3 entries
-    BOOST_TEST(k.get("/l/", "Accept: application/json\r\n").body().find("\"truncated\":true") != std::string::npos);
+    BOOST_TEST(k.get("/l/", "Accept: application/json\r\n").body().find("\"truncated\":true") !=
+               std::string::npos);
     o.listing.max_entries = 100;
     file_server hidden(s.dir.path, writer_kind::zerocopy, o);
     client hc(hidden.port());

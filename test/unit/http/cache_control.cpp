@@ -9,14 +9,14 @@ using namespace zerocopy::http;
 BOOST_AUTO_TEST_SUITE(http_cache_control)
 
 BOOST_AUTO_TEST_CASE(glob) {
-    BOOST_TEST(glob_match("*.js", "/a/b/app.js"));        // no '/': the last segment
+    BOOST_TEST(glob_match("*.js", "/a/b/app.js"));  // no '/': the last segment
     BOOST_TEST(glob_match("*.js", "/app.js"));
     BOOST_TEST(!glob_match("*.js", "/app.json"));
     BOOST_TEST(!glob_match("*.js", "/app.js/"));
     BOOST_TEST(glob_match("app.??", "/x/app.js"));
     BOOST_TEST(glob_match("/static/*", "/static/a.css"));
-    BOOST_TEST(!glob_match("/static/*", "/static/sub/a.css"));   // '*' stops at '/'
-    BOOST_TEST(glob_match("/static/**", "/static/sub/a.css"));   // '**' does not
+    BOOST_TEST(!glob_match("/static/*", "/static/sub/a.css"));  // '*' stops at '/'
+    BOOST_TEST(glob_match("/static/**", "/static/sub/a.css"));  // '**' does not
     BOOST_TEST(glob_match("/**.html", "/a/b/c.html"));
     BOOST_TEST(glob_match("/index.html", "/index.html"));
     BOOST_TEST(!glob_match("/index.html", "/sub/index.html"));
@@ -25,7 +25,7 @@ BOOST_AUTO_TEST_CASE(glob) {
     BOOST_TEST(!glob_match("*.[!a-c]", "/x.b"));
     BOOST_TEST(glob_match("*.[^a-c]", "/x.d"));
     BOOST_TEST(glob_match("[]]", "/]"));
-    BOOST_TEST(glob_match("a[b", "/a[b"));                       // no ']': literal
+    BOOST_TEST(glob_match("a[b", "/a[b"));  // no ']': literal
     BOOST_TEST(glob_match("*", "/"));
     BOOST_TEST(!glob_match("?", "/"));
     BOOST_TEST(glob_match("", "/"));
