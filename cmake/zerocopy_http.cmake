@@ -31,23 +31,29 @@ endif()
 
 set(_zerocopy_http_dir ${CMAKE_CURRENT_LIST_DIR}/..)
 add_library(zerocopy_http
+    ${_zerocopy_http_dir}/src/http/accept_encoding.cpp
     ${_zerocopy_http_dir}/src/http/body.cpp
+    ${_zerocopy_http_dir}/src/http/cache_control.cpp
     ${_zerocopy_http_dir}/src/http/conditional.cpp
     ${_zerocopy_http_dir}/src/http/cork.cpp
     ${_zerocopy_http_dir}/src/http/date.cpp
     ${_zerocopy_http_dir}/src/http/etag.cpp
     ${_zerocopy_http_dir}/src/http/framing.cpp
+    ${_zerocopy_http_dir}/src/http/listing.cpp
     ${_zerocopy_http_dir}/src/http/mime.cpp
     ${_zerocopy_http_dir}/src/http/multipart.cpp
+    ${_zerocopy_http_dir}/src/http/normalize.cpp
     ${_zerocopy_http_dir}/src/http/range.cpp
     ${_zerocopy_http_dir}/src/http/resolve.cpp
     ${_zerocopy_http_dir}/src/http/serve_file.cpp
 )
 # The file seam: CreateFileW and friends on Windows, POSIX calls elsewhere.
 if(WIN32)
-    target_sources(zerocopy_http PRIVATE ${_zerocopy_http_dir}/src/http/platform_win32.cpp)
+    target_sources(zerocopy_http PRIVATE ${_zerocopy_http_dir}/src/http/platform_win32.cpp
+                                         ${_zerocopy_http_dir}/src/http/listing_win32.cpp)
 else()
-    target_sources(zerocopy_http PRIVATE ${_zerocopy_http_dir}/src/http/platform_posix.cpp)
+    target_sources(zerocopy_http PRIVATE ${_zerocopy_http_dir}/src/http/platform_posix.cpp
+                                         ${_zerocopy_http_dir}/src/http/listing_posix.cpp)
 endif()
 if(ZEROCOPY_HTTP_COMPILE_BOOST_URL)
     target_sources(zerocopy_http PRIVATE ${_zerocopy_http_url_sources})

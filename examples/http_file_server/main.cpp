@@ -62,6 +62,7 @@ struct server_state {
     server_state(example::server_options o, zhttp::document_root r)
         : options(std::move(o)), root(std::move(r)) {
         send.mode = options.mode;
+        serve = options.serve;
     }
 
     std::size_t live_count() {

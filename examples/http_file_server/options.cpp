@@ -2,10 +2,12 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -27,12 +29,47 @@ void check_seconds(char const* name, double s) {
         throw po::validation_error(po::validation_error::invalid_option_value, name, std::to_string(s));
 }
 
+// "br,zstd,gzip" (the default) or "none".
+std::vector<zerocopy::http::content_coding> parse_precompressed(std::string const& s) {
+    std::vector<zerocopy::http::content_coding> out;
+    if (s == "none") return out;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t const comma = s.find(',', start);
+        std::string const name = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        auto const c = zerocopy::http::parse_content_coding(name);
+        if (!c || name == "x-gzip")
+            throw po::error("--precompressed: unknown coding '" + name + "' (br, zstd, gzip, or none)");
+        if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+void check_field_value(char const* name, std::string const& value) {
+    if (!zerocopy::http::is_safe_field_value(value))
+        throw po::error(std::string(name) + ": the value holds a control character (CR, LF, NUL, TAB...)");
+}
+
+// GLOB=VALUE, split at the first '='.
+zerocopy::http::cache_control_rule parse_rule(std::string const& s) {
+    auto const eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw po::error("--cache-control-for: expected GLOB=VALUE, got '" + s + "'");
+    zerocopy::http::cache_control_rule r{s.substr(0, eq), s.substr(eq + 1)};
+    check_field_value("--cache-control-for", r.value);
+    return r;
+}
+
 }  // namespace
 
 std::optional<int> parse_options(int argc, char** argv, server_options& out, bool tls) {
     unsigned const hw = std::thread::hardware_concurrency();
     out.threads = hw == 0 ? 1 : hw;
     std::string mode = "auto";
+    std::string precompressed = "br,zstd,gzip";
+    std::vector<std::string> cache_rules;
     po::options_description desc("Options");
     // clang-format off
     desc.add_options()
@@ -52,6 +89,18 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
             "seconds in-flight responses get to finish after SIGINT/SIGTERM")
         ("max-header-bytes", po::value(&out.max_header_bytes)->default_value(out.max_header_bytes),
             "largest request header accepted; beyond it: 431")
+        ("precompressed", po::value(&precompressed)->default_value(precompressed),
+            "codings served from precompressed files beside the original (app.js.br, .zst, .gz), in this "
+            "order of preference; 'none' disables")
+        ("cache-control", po::value(&out.serve.cache_control),
+            "Cache-Control value sent with 200, 206 and 304 file responses")
+        ("cache-control-for", po::value(&cache_rules)->composing(),
+            "GLOB=VALUE (repeatable): Cache-Control for files whose decoded path matches GLOB (* ** ? [..]; "
+            "a GLOB without '/' matches the file name); the first matching rule wins over --cache-control")
+        ("listing", po::bool_switch(&out.serve.listing.enabled),
+            "list directories that have no index.html (HTML, or JSON for Accept: application/json)")
+        ("listing-hidden", po::bool_switch(&out.serve.listing.show_hidden),
+            "with --listing: also list names starting with '.'")
         ("quiet", po::bool_switch(&out.quiet), "no access log on stderr");
     if (tls) desc.add_options()
         ("cert", po::value(&out.cert), "PEM certificate chain (default: a generated self-signed one)")
@@ -63,7 +112,7 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
         if (vm.count("help")) {
             std::cout << "Usage: " << argv[0] << " [options]\n"
                       << "Serves the files under --root over HTTP" << (tls ? "S" : "")
-                      << " (GET, HEAD, ranges, conditional requests).\n"
+                      << " (GET, HEAD, ranges, conditional requests, precompressed variants).\n"
                       << "Prints 'listening on " << (tls ? "https" : "http")
                       << "://ADDR:PORT/' on stdout once ready; logs go to stderr.\n\n"
                       << desc;
@@ -78,6 +127,9 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
         check_seconds("--send-timeout", out.send_timeout);
         check_seconds("--shutdown-timeout", out.shutdown_timeout);
         if (out.cert.empty() != out.key.empty()) throw po::error("--cert and --key go together");
+        out.serve.precompressed = parse_precompressed(precompressed);
+        check_field_value("--cache-control", out.serve.cache_control);
+        for (auto const& r : cache_rules) out.serve.cache_control_rules.push_back(parse_rule(r));
     } catch (std::exception const& e) {
         std::cerr << argv[0] << ": " << e.what() << "\n(try --help)\n";
         return 2;

@@ -2,6 +2,7 @@
 #ifndef EXAMPLES_HTTP_FILE_SERVER_OPTIONS_HPP
 #define EXAMPLES_HTTP_FILE_SERVER_OPTIONS_HPP
 
+#include <zerocopy/http/serve_file.hpp>
 #include <zerocopy/sendfile_options.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +29,8 @@ struct server_options {
     std::size_t max_header_bytes = 16 * 1024;  // beyond it: 431
     bool quiet = false;                        // no access log
     std::string cert, key;                     // TLS server only
+    // What serve_file does: --precompressed, --cache-control, --cache-control-for, --listing.
+    zerocopy::http::serve_options serve;
 };
 
 /// Request bodies (which GET and HEAD never need) larger than this are refused with 413.

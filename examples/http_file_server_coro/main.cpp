@@ -117,7 +117,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
             cause = ec;
             if (!(res = example::refusal_for(ec, req))) break;  // timed out or the network failed
         } else {
-            res = zhttp::serve_file(srv.root, req, cause);
+            res = zhttp::serve_file(srv.root, req, cause, srv.options.serve);
             if (srv.stopping) res->keep_alive(false);
         }
 

@@ -4,6 +4,8 @@
 #ifndef ZEROCOPY_HTTP_HPP
 #define ZEROCOPY_HTTP_HPP
 
+#include <zerocopy/http/accept_encoding.hpp>
+#include <zerocopy/http/cache_control.hpp>
 #include <zerocopy/http/conditional.hpp>
 #include <zerocopy/http/date.hpp>
 #include <zerocopy/http/error.hpp>
@@ -11,6 +13,7 @@
 #include <zerocopy/http/framing.hpp>
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
+#include <zerocopy/http/normalize.hpp>
 #include <zerocopy/http/range.hpp>
 #include <zerocopy/http/read.hpp>
 #include <zerocopy/http/range_body.hpp>

@@ -43,6 +43,7 @@ constexpr entry table[] = {
     {"pdf", "application/pdf"},
     {"zip", "application/zip"},
     {"gz", "application/gzip"},
+    {"zst", "application/zstd"},
     {"tar", "application/x-tar"},
     {"mp3", "audio/mpeg"},
     {"ogg", "audio/ogg"},

@@ -69,6 +69,11 @@ constexpr int max_resolve_attempts = 8;
 resolved_target resolve_target(native_file_handle root, std::string_view target,
                                resolve_options const& options, file_status& st);
 
+/// As above; with `list_directories`, a directory without its index gives resolve_status::directory
+/// (its handle in `file`, its path in `relative_path`) instead of not_found.
+resolved_target resolve_target(native_file_handle root, std::string_view target,
+                               resolve_options const& options, file_status& st, bool list_directories);
+
 }  // namespace zerocopy::http::detail
 
 #endif

@@ -84,24 +84,39 @@ range_result parse_range(std::string_view value, std::uint64_t size, range_limit
         return result;
     }
 
-    std::sort(ranges.begin(), ranges.end(),
-              [](byte_range const& a, byte_range const& b) { return a.offset < b.offset; });
-    std::vector<byte_range> merged;
-    merged.reserve(ranges.size());
-    for (auto const& r : ranges) {
+    // Coalesce in offset order, remembering the earliest range-spec each merged range absorbed; the
+    // parts then go out in the order of the range-specs (a merged part where its earliest spec was).
+    struct indexed {
+        byte_range r;
+        std::size_t first_spec;
+    };
+    std::vector<indexed> by_offset;
+    by_offset.reserve(ranges.size());
+    for (std::size_t k = 0; k < ranges.size(); ++k) by_offset.push_back({ranges[k], k});
+    std::sort(by_offset.begin(), by_offset.end(), [](indexed const& a, indexed const& b) {
+        return a.r.offset != b.r.offset ? a.r.offset < b.r.offset : a.first_spec < b.first_spec;
+    });
+    std::vector<indexed> merged;
+    merged.reserve(by_offset.size());
+    for (auto const& x : by_offset) {
         if (!merged.empty()) {
             auto& back = merged.back();
-            std::uint64_t const back_end = back.offset + back.length;  // <= size: no overflow
-            if (r.offset <= back_end || r.offset - back_end <= limits.coalesce_gap) {
-                std::uint64_t const end = std::max(back_end, r.offset + r.length);
-                back.length = end - back.offset;
+            std::uint64_t const back_end = back.r.offset + back.r.length;  // <= size: no overflow
+            if (x.r.offset <= back_end || x.r.offset - back_end <= limits.coalesce_gap) {
+                std::uint64_t const end = std::max(back_end, x.r.offset + x.r.length);
+                back.r.length = end - back.r.offset;
+                back.first_spec = std::min(back.first_spec, x.first_spec);
                 continue;
             }
         }
-        merged.push_back(r);
+        merged.push_back(x);
     }
+    std::sort(merged.begin(), merged.end(),
+              [](indexed const& a, indexed const& b) { return a.first_spec < b.first_spec; });
+    ranges.clear();
+    for (auto const& x : merged) ranges.push_back(x.r);
     result.status = range_status::satisfiable;
-    result.ranges = std::move(merged);
+    result.ranges = std::move(ranges);
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include <zerocopy/http/resolve.hpp>
 
 #include <zerocopy/http/framing.hpp>
+#include <zerocopy/http/normalize.hpp>
 
 #include "platform.hpp"
 #include "text.hpp"
@@ -33,6 +34,8 @@ public:
                 return "range not satisfiable";
             case serve_error::replaced_during_resolution:
                 return "replaced during resolution";
+            case serve_error::not_acceptable:
+                return "no acceptable representation (Accept-Encoding)";
         }
         return "unknown serve error";
     }
@@ -41,24 +44,32 @@ public:
 decoded_target decode_origin_form(std::string_view target);
 
 // absolute-form: http or https, an authority without userinfo that is a valid, non-empty Host value.
-decoded_target decode_absolute_form(std::string_view target) {
-    auto parsed = boost::urls::parse_absolute_uri(boost::urls::string_view(target.data(), target.size()));
-    if (!parsed) return {};
+// Returns false for anything else; otherwise the authority and the origin-form part ("/path?query",
+// "/" for an empty path).
+bool split_absolute_form(std::string_view target, std::string& authority, std::string& origin) {
+    auto parsed = boost::urls::parse_absolute_uri(boost::core::string_view(target.data(), target.size()));
+    if (!parsed) return false;
     boost::urls::url_view const& u = *parsed;
     std::string_view const scheme(u.scheme().data(), u.scheme().size());
-    if (!detail::iequals(scheme, "http") && !detail::iequals(scheme, "https")) return {};
-    if (!u.has_authority() || u.has_userinfo() || u.encoded_host().empty()) return {};
-    std::string_view const authority(u.encoded_authority().data(), u.encoded_authority().size());
-    if (!is_valid_host(authority)) return {};
-    std::string origin(u.encoded_path().empty() ? std::string_view("/")
-                                                 : std::string_view(u.encoded_path().data(),
-                                                                    u.encoded_path().size()));
+    if (!detail::iequals(scheme, "http") && !detail::iequals(scheme, "https")) return false;
+    if (!u.has_authority() || u.has_userinfo() || u.encoded_host().empty()) return false;
+    std::string_view const auth(u.encoded_authority().data(), u.encoded_authority().size());
+    if (!is_valid_host(auth)) return false;
+    authority.assign(auth);
+    origin.assign(u.encoded_path().empty() ? std::string_view("/")
+                                            : std::string_view(u.encoded_path().data(), u.encoded_path().size()));
     if (u.has_query()) {
         origin += '?';
         origin.append(u.encoded_query().data(), u.encoded_query().size());
     }
+    return true;
+}
+
+decoded_target decode_absolute_form(std::string_view target) {
+    std::string authority, origin;
+    if (!split_absolute_form(target, authority, origin)) return {};
     decoded_target out = decode_origin_form(origin);
-    if (out.valid) out.authority = std::string(authority);
+    if (out.valid) out.authority = std::move(authority);
     return out;
 }
 
@@ -133,7 +144,28 @@ namespace detail {
 
 resolved_target resolve_target(native_file_handle root, std::string_view target,
                                resolve_options const& options, file_status& st) {
+    return resolve_target(root, target, options, st, false);
+}
+
+resolved_target resolve_target(native_file_handle root, std::string_view target,
+                               resolve_options const& options, file_status& st, bool list_directories) {
     resolved_target out;
+    // Empty and dot segments: 301 to the canonical path, or 400 above the root (normalize.cpp). An
+    // absolute-form target is normalized on its origin-form part, so the Location is origin-relative.
+    std::string authority, origin;
+    bool const absolute = !target.empty() && target.front() != '/';
+    if (absolute && !split_absolute_form(target, authority, origin)) {
+        out.status = resolve_status::bad_request;
+        out.ec = serve_error::bad_target;
+        return out;
+    }
+    if (normalized_target n = normalize_target(absolute ? std::string_view(origin) : target);
+        n.form != target_form::canonical) {
+        out.status = n.form == target_form::redirect ? resolve_status::redirect : resolve_status::bad_request;
+        if (n.form != target_form::redirect) out.ec = serve_error::bad_target;
+        out.location = std::move(n.location);
+        return out;
+    }
     decoded_target t = decode_target(target);
     if (!t.valid) {
         out.status = resolve_status::bad_request;
@@ -149,14 +181,30 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
             if (t.has_query) out.location += "?" + t.encoded_query;
             return out;
         }
+        // Listings (listing.cpp): the directory itself when it has no index file to serve.
+        auto const as_directory = [&](detail::located& dir, std::vector<std::string> segments) {
+            out.status = resolve_status::directory;
+            out.file = std::move(dir.file);
+            out.relative_path = detail::join_segments(segments);
+            st = dir.st;
+            return std::move(out);
+        };
         if (options.index_file.empty() || options.index_file.find('/') != std::string::npos) {
+            if (list_directories) return as_directory(l, t.segments);
             out.status = resolve_status::not_found;
             out.ec = serve_error::not_a_file;
             return out;
         }
+        detail::located dir = std::move(l);
         t.segments.push_back(options.index_file);
         t.trailing_slash = false;
         l = detail::locate(root, t.segments, options.resolver);
+        bool const no_index = (l.ec && l.failure == resolve_status::not_found) ||
+                              (!l.ec && l.st.kind != detail::file_status::regular);
+        if (list_directories && no_index) {
+            t.segments.pop_back();
+            return as_directory(dir, t.segments);
+        }
     }
     out.relative_path = detail::join_segments(t.segments);
     if (l.ec) {

@@ -5,6 +5,7 @@
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
 
+#include "listing_platform.hpp"
 #include "platform.hpp"
 
 #include <boost/beast/core/string.hpp>
@@ -13,6 +14,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace zerocopy::http {
 
@@ -71,6 +75,98 @@ void finish_body(file_response& res, bhttp::request_header<> const& req) {
     if (req.method() == bhttp::verb::head) res.body().clear_content();
 }
 
+// Whether the decoded path names a precompressed file itself (served as is, never negotiated).
+bool has_coding_suffix(std::string_view path) {
+    for (auto const c : {content_coding::br, content_coding::zstd, content_coding::gzip}) {
+        auto const suffix = coding_suffix(c);
+        if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return true;
+    }
+    return false;
+}
+
+// The variant `relative_path` + suffix, resolved like any target (beneath the root, no symlink out
+// of it); usable when it is a regular file not older than the identity file.
+bool open_variant(native_file_handle root, std::string const& relative_path, std::string_view suffix,
+                  resolver_kind kind, detail::file_status const& identity, detail::located& out) {
+    std::vector<std::string> segments;
+    std::size_t start = 0;
+    for (;;) {
+        std::size_t const slash = relative_path.find('/', start);
+        segments.push_back(relative_path.substr(start, slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    segments.back().append(suffix.data(), suffix.size());
+    out = detail::locate(root, segments, kind);
+    return !out.ec && out.st.kind == detail::file_status::regular && out.file.is_open() &&
+           out.st.mtime_ns >= identity.mtime_ns;
+}
+
+
+// A directory without its index, with listings on (listing.cpp, listing_posix.cpp).
+file_response serve_listing(document_root const& root, bhttp::request_header<> const& req, resolved_target& r,
+                            boost::system::error_code& ec, serve_options const& options) {
+    std::vector<std::string> segments;
+    if (r.relative_path != ".") {
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t const slash = r.relative_path.find('/', start);
+            segments.push_back(r.relative_path.substr(start, slash - start));
+            if (slash == std::string::npos) break;
+            start = slash + 1;
+        }
+    }
+    std::vector<listing_entry> entries;
+    bool truncated = false;
+    ec = detail::read_directory(root.native_handle(), r.file.get(), segments, options.resolve.resolver,
+                                options.listing, entries, truncated);
+    r.file.reset();
+    if (ec == boost::system::errc::function_not_supported) return make_error_response(bhttp::status::not_found, req);
+    if (ec == boost::system::errc::permission_denied) return make_error_response(bhttp::status::forbidden, req);
+    if (ec) return make_error_response(bhttp::status::internal_server_error, req);
+
+    std::string const path = segments.empty() ? std::string("/") : "/" + r.relative_path + "/";
+    auto const accept = joined(req, bhttp::field::accept);
+    listing_format const format =
+        preferred_listing_format(accept ? std::optional<std::string_view>(*accept) : std::nullopt);
+    std::string const etag = listing_etag(entries, truncated, format);
+    std::string_view const cache_control =
+        select_cache_control(options.cache_control_rules, path, options.cache_control);
+
+    // Entity-tag preconditions only: a listing has no Last-Modified.
+    request_conditions conditions;
+    conditions.if_match = joined(req, bhttp::field::if_match);
+    conditions.if_none_match = joined(req, bhttp::field::if_none_match);
+    std::int64_t const now = http_now();
+    switch (evaluate_preconditions(conditions, representation_validators{etag, now}, true, now)) {
+        case precondition_result::proceed:
+            break;
+        case precondition_result::precondition_failed: {
+            ec = serve_error::precondition_failed;
+            file_response res = make_error_response(bhttp::status::precondition_failed, req);
+            res.set(bhttp::field::vary, "Accept");
+            return res;
+        }
+        case precondition_result::not_modified: {
+            file_response res = start_response(bhttp::status::not_modified, req);
+            res.set(bhttp::field::etag, etag);
+            res.set(bhttp::field::vary, "Accept");
+            if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+            return res;
+        }
+    }
+    file_response res = start_response(bhttp::status::ok, req);
+    res.set(bhttp::field::content_type,
+            format == listing_format::json ? "application/json" : "text/html; charset=utf-8");
+    res.set(bhttp::field::etag, etag);
+    res.set(bhttp::field::vary, "Accept");
+    if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+    res.body().assign_text(render_listing(path, entries, truncated, format));
+    finish_body(res, req);
+    return res;
+}
+
 }  // namespace
 
 request_conditions conditions_of(bhttp::request_header<> const& req) {
@@ -124,11 +220,14 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     auto const target = req.target();
     // Everything below comes from this one open file, as the resolver found it.
     detail::file_status st;
-    resolved_target r = detail::resolve_target(
-        root.native_handle(), std::string_view(target.data(), target.size()), options.resolve, st);
+    resolved_target r =
+        detail::resolve_target(root.native_handle(), std::string_view(target.data(), target.size()),
+                               options.resolve, st, options.listing.enabled);
     switch (r.status) {
         case resolve_status::file:
             break;
+        case resolve_status::directory:
+            return serve_listing(root, req, r, ec, options);
         case resolve_status::redirect: {
             file_response res = make_error_response(bhttp::status::moved_permanently, req);
             res.set(bhttp::field::location, r.location);
@@ -154,25 +253,69 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
         }
     }
 
+    // Precompressed variants: negotiation first, so that everything below (validators, ranges,
+    // conditionals) applies to the representation selected.
+    bool const negotiated = !options.precompressed.empty();
+    std::optional<content_coding> coding;
+    if (negotiated) {
+        auto const accept = joined(req, bhttp::field::accept_encoding);
+        coding_plan const plan = plan_codings(
+            accept ? std::optional<std::string_view>(*accept) : std::nullopt, options.precompressed);
+        if (!has_coding_suffix(r.relative_path)) {
+            for (std::size_t k = 0; k < plan.count && !coding; ++k) {
+                detail::located v;
+                if (open_variant(root.native_handle(), r.relative_path, coding_suffix(plan.order[k]),
+                                 options.resolve.resolver, st, v)) {
+                    coding = plan.order[k];
+                    r.file = std::move(v.file);
+                    st = v.st;
+                }
+            }
+        }
+        if (!coding && !plan.identity_acceptable) {
+            ec = serve_error::not_acceptable;
+            file_response res = make_error_response(bhttp::status::not_acceptable, req);
+            res.set(bhttp::field::vary, "Accept-Encoding");
+            return res;
+        }
+    }
+    auto const vary = [&](file_response& res) -> file_response& {
+        if (negotiated) res.set(bhttp::field::vary, "Accept-Encoding");
+        return res;
+    };
+    std::string_view const cache_control =
+        options.cache_control_rules.empty()
+            ? std::string_view(options.cache_control)
+            : select_cache_control(options.cache_control_rules, "/" + r.relative_path, options.cache_control);
+
     std::uint64_t const size = st.size;
     std::int64_t const now = http_now();
     // Whole seconds, rounded down (also before 1970).
     std::int64_t const mtime_s = st.mtime_ns / 1000000000 - (st.mtime_ns % 1000000000 < 0 ? 1 : 0);
     std::int64_t const last_modified = std::min<std::int64_t>(mtime_s, now);
-    std::string const etag = make_file_etag(st.file_id, size, st.mtime_ns);
+    std::string etag = make_file_etag(st.file_id, size, st.mtime_ns);
+    if (coding) {
+        // Distinct from the identity representation's tag, whatever the files' inodes.
+        std::string_view const suffix = coding_suffix(*coding);
+        etag.insert(etag.size() - 1, "-" + std::string(suffix.substr(1)));
+    }
     representation_validators const validators{etag, last_modified};
     request_conditions const conditions = conditions_of(req);
 
     switch (evaluate_preconditions(conditions, validators, true, now)) {
         case precondition_result::proceed:
             break;
-        case precondition_result::precondition_failed:
+        case precondition_result::precondition_failed: {
             ec = serve_error::precondition_failed;
-            return make_error_response(bhttp::status::precondition_failed, req);
+            file_response res = make_error_response(bhttp::status::precondition_failed, req);
+            vary(res);
+            return res;
+        }
         case precondition_result::not_modified: {
             file_response res = start_response(bhttp::status::not_modified, req);
             res.set(bhttp::field::etag, etag);
-            if (!options.cache_control.empty()) res.set(bhttp::field::cache_control, options.cache_control);
+            if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+            vary(res);
             return res;  // no body, no Content-Length
         }
     }
@@ -181,7 +324,9 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     res.set(bhttp::field::last_modified, format_http_date(last_modified));
     res.set(bhttp::field::etag, etag);
     res.set(bhttp::field::accept_ranges, "bytes");
-    if (!options.cache_control.empty()) res.set(bhttp::field::cache_control, options.cache_control);
+    if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
+    vary(res);
+    if (coding) res.set(bhttp::field::content_encoding, coding_name(*coding));
     std::string_view const type = mime_type(r.relative_path);
     res.body().reset(std::move(r.file), size);
 

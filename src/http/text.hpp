@@ -57,6 +57,22 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// qvalue (RFC 9110 section 12.4.2) in thousandths, 0 to 1000; -1 if `s` is not one.
+inline int parse_qvalue(std::string_view s) noexcept {
+    if (s.empty() || (s[0] != '0' && s[0] != '1')) return -1;
+    int const whole = s[0] - '0';
+    if (s.size() == 1) return whole * 1000;
+    if (s[1] != '.' || s.size() > 5) return -1;
+    int frac = 0, scale = 100;
+    for (std::size_t i = 2; i < s.size(); ++i) {
+        if (!is_digit(s[i])) return -1;
+        frac += (s[i] - '0') * scale;
+        scale /= 10;
+    }
+    if (whole == 1 && frac != 0) return -1;
+    return whole * 1000 + frac;
+}
+
 inline std::string_view trim_ows(std::string_view s) noexcept {
     while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);

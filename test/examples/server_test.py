@@ -749,13 +749,19 @@ def case_absolute(binary, work, root, tls):
                              (b"http://a,b/hello.txt", "a comma in the authority"),
                              (b"http://x:99999/hello.txt", "a port too big"),
                              (b"http://x/../hello.txt", "a dot-dot segment"),
-                             (b"http://x/sub/../hello.txt", "a dot-dot segment inside"),
                              (b"http://x/%2e%2e/hello.txt", "an encoded dot-dot segment"),
                              (b"http://x/sub%2f..%2fhello.txt", "an encoded slash"),
-                             (b"http://x//hello.txt", "an empty segment"),
                              (b"x:80", "authority-form")]:
             status, _, _, _ = exchange(srv, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             check(status == 400, "absolute-form with %s: 400" % what)
+        # Dot and empty segments: 301 to the canonical path, origin-relative (the path rules of
+        # origin-form apply unchanged).
+        for target, location in [(b"http://x/sub/../hello.txt", "/hello.txt"),
+                                 (b"http://x//hello.txt?a=1", "/hello.txt?a=1"),
+                                 (b"HTTP://X/./sub/", "/sub/")]:
+            status, headers, _, _ = exchange(srv, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            check(status == 301 and headers.get("location") == location,
+                  "absolute-form %s: 301 to %s (%s %s)" % (target, location, status, headers.get("location")))
         status, _, _, closed = exchange(srv, b"GET http://x/hello.txt HTTP/1.1\r\n\r\n", True)
         check(status == 400 and closed, "absolute-form HTTP/1.1 without Host: 400, closed")
         status, _, _, closed = exchange(srv, b"GET http://x/hello.txt HTTP/1.1\r\nHost: a,b\r\n\r\n", True)
@@ -977,6 +983,266 @@ def case_noproc(binary, work, root, tls):
         check(renames >= 400, "no /proc: renamed over %d times meanwhile" % renames)
         if 503 in statuses:
             check("replaced during resolution" in srv.log_text(), "a 503 is logged as replaced during resolution")
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+
+
+def brotli_stored(data):
+    """A valid Brotli stream holding `data` in one uncompressed meta-block (RFC 7932 sections 9.1-9.2),
+    so that the test needs no brotli module: WBITS=16, MNIBBLES=4, ISUNCOMPRESSED, then an empty last
+    meta-block."""
+    assert 0 < len(data) <= 65536
+    bits = []
+
+    def put(value, n):
+        bits.extend((value >> i) & 1 for i in range(n))
+
+    def pad():
+        while len(bits) % 8:
+            bits.append(0)
+
+    put(0, 1)                # WBITS = 16
+    put(0, 1)                # ISLAST = 0
+    put(0, 2)                # MNIBBLES = 4
+    put(len(data) - 1, 16)   # MLEN - 1
+    put(1, 1)                # ISUNCOMPRESSED
+    pad()
+    head = bytes(sum(bits[i + k] << k for k in range(8)) for i in range(0, len(bits), 8))
+    return head + data + bytes([0b11])  # ISLAST = 1, ISLASTEMPTY = 1
+
+
+def make_precompressed(root):
+    """app.js with real .br, .zst and .gz variants (each a different size), and their decoded text."""
+    import gzip
+    text = b"".join(b"console.log('line %d');\n" % i for i in range(400))
+    d = os.path.join(root, "js")
+    os.makedirs(d)
+    with open(os.path.join(d, "app.js"), "wb") as f:
+        f.write(text)
+    with open(os.path.join(d, "app.js.gz"), "wb") as f:
+        f.write(gzip.compress(text, 9))
+    with open(os.path.join(d, "app.js.br"), "wb") as f:
+        f.write(brotli_stored(text))
+    zst = None
+    if shutil.which("zstd"):
+        subprocess.run(["zstd", "-q", "-19", "-o", os.path.join(d, "app.js.zst"), os.path.join(d, "app.js")],
+                       check=True)
+        zst = True
+    with open(os.path.join(d, "only.css"), "wb") as f:
+        f.write(b"body { color: red }\n" * 50)
+    with open(os.path.join(d, "only.css.gz"), "wb") as f:
+        f.write(gzip.compress(b"body { color: red }\n" * 50))
+    return text, zst
+
+
+def case_precompressed(binary, work, root, tls):
+    """Precompressed variants (default --precompressed br,zstd,gzip): curl --compressed for each coding,
+    http.client for q-values, Vary, ETag, Content-Length, ranges, conditionals, HEAD and 406;
+    --precompressed none and a bad list."""
+    need("curl")
+    text, zst = make_precompressed(root)
+    variants = {c: open(os.path.join(root, "js", "app.js." + ext), "rb").read()
+                for c, ext in (("br", "br"), ("gzip", "gz")) + ((("zstd", "zst"),) if zst else ())}
+    srv = Server(binary, root, tls=tls)
+    k = ["-k"] if tls else []
+    try:
+        out = os.path.join(work, "out")
+        for coding in sorted(variants):
+            r = run(["curl", "-sS"] + k + ["--compressed", "-H", "Accept-Encoding: " + coding, "-D", "-",
+                                           "-o", out, srv.url + "js/app.js"])
+            head = r.stdout.decode().lower()
+            check(r.returncode == 0 and "content-encoding: %s\r\n" % coding in head and
+                  "vary: accept-encoding\r\n" in head and "content-length: %d\r\n" % len(variants[coding]) in head
+                  and open(out, "rb").read() == text,
+                  "curl --compressed, Accept-Encoding: %s: the variant, decoded to app.js" % coding)
+        r = run(["curl", "-sS"] + k + ["--compressed", "-D", "-", "-o", out, srv.url + "js/app.js"])
+        check(r.returncode == 0 and b"content-encoding: br" in r.stdout.lower() and open(out, "rb").read() == text,
+              "curl --compressed (its own Accept-Encoding): br first, decoded")
+        r = run(["curl", "-sS"] + k + ["-H", "Accept-Encoding: gzip", "-r", "10-19", "-D", "-", "-o", out,
+                                       srv.url + "js/app.js"])
+        check(b" 206 " in r.stdout.split(b"\r\n")[0] and open(out, "rb").read() == variants["gzip"][10:20] and
+              ("content-range: bytes 10-19/%d" % len(variants["gzip"])).encode() in r.stdout.lower(),
+              "curl -r 10-19 with gzip: a range of the encoded bytes")
+
+        c = srv.http()
+
+        def get(path, headers=None, method="GET"):
+            c.request(method, path, headers=headers or {})
+            resp = c.getresponse()
+            return resp, resp.read()
+
+        for ae, coding in ((None, None), ("", None), ("gzip", "gzip"), ("x-gzip", "gzip"), ("br;q=0.5, gzip", "gzip"),
+                           ("*", "br"), ("*;q=0.5, br;q=0", "zstd" if zst else "gzip"), ("gzip;q=0", None),
+                           ("gzip;q=1.5", None), ("gzip;q=0.0001", None), ("identity", None),
+                           ("gzip;q=0.5, identity", None), ("GZIP;Q=0.9", "gzip")):
+            hdrs = {} if ae is None else {"Accept-Encoding": ae}
+            resp, body = get("/js/app.js", hdrs)
+            want = variants[coding] if coding else text
+            check(resp.status == 200 and resp.getheader("Content-Encoding") == coding and body == want and
+                  resp.getheader("Vary") == "Accept-Encoding" and resp.getheader("Content-Length") == str(len(want))
+                  and resp.getheader("Content-Type") == "text/javascript; charset=utf-8",
+                  "http.client Accept-Encoding %r: %s" % (ae, coding or "identity"))
+        tags = set()
+        for ae in ("identity", "gzip", "br"):
+            resp, _ = get("/js/app.js", {"Accept-Encoding": ae})
+            tags.add(resp.getheader("ETag"))
+            h, hb = get("/js/app.js", {"Accept-Encoding": ae}, "HEAD")
+            check(hb == b"" and h.getheader("ETag") == resp.getheader("ETag") and
+                  h.getheader("Content-Length") == resp.getheader("Content-Length") and
+                  h.getheader("Content-Encoding") == resp.getheader("Content-Encoding"), "HEAD %s: same header" % ae)
+            nm, nb = get("/js/app.js", {"Accept-Encoding": ae, "If-None-Match": resp.getheader("ETag")})
+            check(nm.status == 304 and nb == b"" and nm.getheader("Vary") == "Accept-Encoding",
+                  "If-None-Match with the %s tag: 304 with Vary" % ae)
+        check(len(tags) == 3, "three distinct ETags: identity, gzip, br")
+        resp, body = get("/js/app.js", {"Accept-Encoding": "gzip", "Range": "bytes=-4,0-3"})
+        check(resp.status == 206 and body.find(variants["gzip"][-4:]) < body.find(variants["gzip"][:4]),
+              "multipart ranges of the variant, in request order")
+        for ae in ("identity;q=0", "*;q=0", "br;q=0, identity;q=0"):
+            resp, _ = get("/js/only.css", {"Accept-Encoding": ae})
+            check(resp.status == 406 and resp.getheader("Vary") == "Accept-Encoding", "%s: 406" % ae)
+        resp, body = get("/js/app.js.gz", {"Accept-Encoding": "gzip"})
+        check(resp.status == 200 and body == variants["gzip"] and resp.getheader("Content-Encoding") is None and
+              resp.getheader("Content-Type") == "application/gzip", "app.js.gz by name: served as that file")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+
+    srv = Server(binary, root, ["--precompressed", "none"], tls=tls)
+    try:
+        c = srv.http()
+        c.request("GET", "/js/app.js", headers={"Accept-Encoding": "gzip, br"})
+        resp = c.getresponse()
+        check(resp.read() == text and resp.getheader("Content-Encoding") is None and resp.getheader("Vary") is None,
+              "--precompressed none: identity, no Vary")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    srv = Server(binary, root, ["--precompressed", "gzip,br"], tls=tls)
+    try:
+        c = srv.http()
+        c.request("GET", "/js/app.js", headers={"Accept-Encoding": "br, gzip"})
+        resp = c.getresponse()
+        check(resp.read() == variants["gzip"] and resp.getheader("Content-Encoding") == "gzip",
+              "--precompressed gzip,br: the application's order breaks the tie")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    r = run([binary, "--precompressed", "lzma", "--port", "0"])
+    check(r.returncode == 2 and b"--precompressed" in r.stderr, "--precompressed lzma: exit 2")
+    r = run([binary, "--help"])
+    check(b"--precompressed" in r.stdout and b"--listing" in r.stdout and b"--cache-control-for" in r.stdout,
+          "--help lists --precompressed, --listing, --cache-control-for")
+
+
+def case_paths(binary, work, root, tls):
+    """Canonical-path redirects (curl --path-as-is, raw sockets), Cache-Control rules and their startup
+    checks, multipart parts in request order."""
+    need("curl")
+    big = open(os.path.join(root, "big.bin"), "rb").read()
+    srv = Server(binary, root, ["--cache-control", "max-age=60", "--cache-control-for", "*.txt=no-cache",
+                                "--cache-control-for", "/sub/**=max-age=31536000, immutable"], tls=tls)
+    k = ["-k"] if tls else []
+    try:
+        for target, status, location in (("//hello.txt", 301, "/hello.txt"), ("/sub/../hello.txt?x=1", 301, "/hello.txt?x=1"),
+                                         ("/./hello.txt", 301, "/hello.txt"), ("/sub/..", 301, "/"),
+                                         ("/.//evil.example", 301, "/evil.example"), ("/../hello.txt", 400, None),
+                                         ("/sub/../../hello.txt", 400, None), ("/%2e%2e/hello.txt", 400, None),
+                                         ("/sub%2findex.html", 400, None)):
+            s = srv.connect()
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+            st, headers, _, _ = read_response(s)
+            s.close()
+            check(st == status and headers.get("location") == location,
+                  "%s: %d%s" % (target, status, " to " + location if location else ""))
+        r = run(["curl", "-sS"] + k + ["--path-as-is", "-L", "-w", "\n%{http_code} %{num_redirects}",
+                                       srv.url + "sub/../hello.txt"])
+        check(r.stdout == b"hello, world\n\n200 1", "curl --path-as-is -L: one 301, then the file")
+
+        c = srv.http()
+        for path, value in (("/hello.txt", "no-cache"), ("/sub/index.html", "max-age=31536000, immutable"),
+                            ("/big.bin", "max-age=60")):
+            c.request("HEAD", path)
+            resp = c.getresponse()
+            resp.read()
+            check(resp.getheader("Cache-Control") == value, "Cache-Control of %s: %s" % (path, value))
+        c.close()
+
+        r = run(["curl", "-sS"] + k + ["-r", "1000-1009,0-9,5-20", srv.url + "big.bin"])
+        check(0 < r.stdout.find(big[1000:1010]) < r.stdout.find(big[0:21]) and r.stdout.count(b"Content-Range") == 2,
+              "curl -r 1000-1009,0-9,5-20: two parts in request order, the overlapping specs merged")
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    for bad in ("*.txt=a\r\nSet-Cookie: x", "*.txt=a\nb", "=max-age=1", "noequals"):
+        r = run([binary, "--cache-control-for", bad, "--port", "0"])
+        check(r.returncode == 2 and r.stdout == b"" and b"--cache-control-for" in r.stderr,
+              "--cache-control-for %r: exit 2" % bad)
+    r = run([binary, "--cache-control", "a\rb", "--port", "0"])
+    check(r.returncode == 2 and b"--cache-control" in r.stderr, "--cache-control with CR: exit 2")
+
+
+def case_listing(binary, work, root, tls):
+    """--listing: the HTML page (escaping, links, hidden names, symlinks out of the root left out,
+    sizes), JSON by Accept, Vary and ETag; off by default."""
+    need("curl")
+    import json
+    d = os.path.join(root, "files")
+    os.makedirs(os.path.join(d, "dir"))
+    with open(os.path.join(d, "a.txt"), "wb") as f:
+        f.write(b"12345")
+    with open(os.path.join(d, "<x>&\"y\".txt"), "wb") as f:
+        f.write(b"x")
+    with open(os.path.join(d, ".secret"), "wb") as f:
+        f.write(b"x")
+    with open(os.path.join(work, "outside.txt"), "wb") as f:
+        f.write(b"outside")
+    os.symlink(os.path.join(work, "outside.txt"), os.path.join(d, "escape"))
+    os.symlink("a.txt", os.path.join(d, "alias"))
+    os.mkfifo(os.path.join(d, "pipe"))
+    srv = Server(binary, root, ["--listing"], tls=tls)
+    k = ["-k"] if tls else []
+    try:
+        r = run(["curl", "-sS"] + k + ["-D", "-", srv.url + "files/"])
+        out = r.stdout.decode()
+        check("content-type: text/html; charset=utf-8" in out.lower() and "vary: accept\r\n" in out.lower(),
+              "curl: HTML listing with Vary: Accept")
+        check('<a href="a.txt">a.txt</a></td><td>5</td>' in out and '<a href="dir/">dir/</a>' in out and
+              '<a href="alias">' in out and '<a href="../">' in out, "files, directories, links in the root listed")
+        check('<a href="%3Cx%3E%26%22y%22.txt">&lt;x&gt;&amp;&quot;y&quot;.txt</a>' in out,
+              "names HTML-escaped, links percent-encoded")
+        check(".secret" not in out and "escape" not in out and "pipe" not in out,
+              "hidden names, a symlink out of the root and a FIFO left out")
+        c = srv.http()
+        c.request("GET", "/files/", headers={"Accept": "application/json"})
+        resp = c.getresponse()
+        doc = json.loads(resp.read())
+        names = [e["name"] for e in doc["entries"]]
+        check(resp.getheader("Content-Type") == "application/json" and names == sorted(names) and
+              set(names) == {"a.txt", "<x>&\"y\".txt", "dir", "alias"} and doc["truncated"] is False,
+              "http.client Accept: application/json: the same entries, sorted")
+        etag = resp.getheader("ETag")
+        c.request("GET", "/files/", headers={"Accept": "application/json", "If-None-Match": etag})
+        resp = c.getresponse()
+        check(resp.status == 304 and resp.read() == b"", "If-None-Match with the listing's ETag: 304")
+        c.request("GET", "/files/", headers={"Accept": "text/html;q=0.9, application/json;q=0.5"})
+        resp = c.getresponse()
+        check(resp.getheader("Content-Type").startswith("text/html") and resp.getheader("ETag") != etag and
+              resp.read(), "Accept preferring HTML: HTML, another ETag")
+        c.request("GET", "/sub/")
+        resp = c.getresponse()
+        check(resp.read() == b"<p>sub</p>\n", "a directory with index.html serves it")
+        c.close()
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    srv = Server(binary, root, ["--listing", "--listing-hidden"], tls=tls)
+    try:
+        r = run(["curl", "-sS"] + k + [srv.url + "files/"])
+        check(b">.secret</a>" in r.stdout, "--listing-hidden lists names starting with '.'")
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    srv = Server(binary, root, tls=tls)
+    try:
+        r = run(["curl", "-sS"] + k + ["-o", "/dev/null", "-w", "%{http_code}", srv.url + "files/"])
+        check(r.stdout == b"404", "without --listing: 404")
     finally:
         check(srv.stop() == 0, "server exits 0")
 

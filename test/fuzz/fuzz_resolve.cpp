@@ -7,10 +7,13 @@
 // resolvers (openat2 and the portable walk) agree; a redirect's Location is a local path (never
 // "//host"); decoded segments are never empty, ".", ".." and hold no '/', '\' or NUL; no descriptor
 // leaks. An absolute-form target (http/https) is resolved exactly as its origin-form path and query
-// (same status, Location, file), and its authority is a valid, non-empty Host value.
+// (same status, Location, file), and its authority is a valid, non-empty Host value. Targets with
+// empty or dot segments (normalize_target) are redirected to a canonical target that decode_target
+// accepts, or refused when normalizing climbs above the root.
 #include "fuzz_common.hpp"
 
 #include <zerocopy/http/framing.hpp>
+#include <zerocopy/http/normalize.hpp>
 #include <zerocopy/http/resolve.hpp>
 
 #include <cerrno>
@@ -110,7 +113,12 @@ int lowest_free_fd() {
 }
 
 void check_result(resolved_target const& r, decoded_target const& t) {
-    ZEROCOPY_FUZZ_CHECK((r.status == resolve_status::bad_request) == !t.valid);
+    if (r.status == resolve_status::redirect) {
+        // Canonical: decode_target accepts it and it needs no further normalization.
+        ZEROCOPY_FUZZ_CHECK(decode_target(r.location).valid);
+        ZEROCOPY_FUZZ_CHECK(normalize_target(r.location).form == target_form::canonical);
+    }
+    if (t.valid) ZEROCOPY_FUZZ_CHECK(r.status != resolve_status::bad_request);
     if (r.status == resolve_status::file) {
         ZEROCOPY_FUZZ_CHECK(r.file.is_open());
         struct stat st {};
@@ -169,6 +177,19 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::string_view const target(reinterpret_cast<char const*>(data), size);
 
     decoded_target const t = decode_target(target);
+    normalized_target const n = normalize_target(target);
+    if (n.form == target_form::redirect) {
+        ZEROCOPY_FUZZ_CHECK(!t.valid);  // a target decode_target accepts is canonical
+        ZEROCOPY_FUZZ_CHECK(decode_target(n.location).valid);
+    }
+    if (n.form == target_form::canonical && !t.valid) {
+        resolved_target const r = resolve_target(root_fd, target);
+        ZEROCOPY_FUZZ_CHECK(r.status == resolve_status::bad_request);
+    }
+    if (n.form == target_form::refused) {
+        resolved_target const r = resolve_target(root_fd, target);
+        ZEROCOPY_FUZZ_CHECK(r.status == resolve_status::bad_request);
+    }
     if (t.valid) {
         ZEROCOPY_FUZZ_CHECK(!t.encoded_path.empty() && t.encoded_path.front() == '/');
         ZEROCOPY_FUZZ_CHECK(t.has_query || t.encoded_query.empty());

@@ -74,6 +74,25 @@ TARGETS = [
     "http://a/a.txt#f", "a:80", "http://a./a.txt", "http://\xc3\xa9/a.txt",
 ]
 
+ACCEPT_ENCODINGS = [
+    # RFC 9110 section 12.5.3 examples and test/unit/http/accept_encoding.cpp
+    "compress, gzip", "", "*", "compress;q=0.5, gzip;q=1.0", "gzip;q=1.0, identity; q=0.5, *;q=0",
+    "gzip, deflate, br, zstd", "br;q=0.5, gzip", "x-gzip", "GZIP;Q=0.9", "identity;q=0", "*;q=0",
+    "*;q=0, identity", "*;q=0, gzip", "gzip;q=0.5, identity", "gzip;q=0.5, identity;q=0.5", "gzip;q=1.5",
+    "gzip;q=0.0001", "gzip;q=0.", "gzip;q=1.000", "gzip;q=1.001", "gzip ; q=0.5", "gzip;q =0.5", "gzip;level=1",
+    "gzip, gzip;q=0", "gzip;q=0, x-gzip", ",,, ,", "\"gzip\"", "gz\0ip", "br, identity;q=0",
+    "foo;x=\"a, gzip;q=0, b\"", ", ".join("c%d;q=0.5" % i for i in range(300)) + ", gzip;q=0",
+]
+
+LISTINGS = [
+    # flags (1 JSON, 2 truncated), the directory path, (is-directory, name) entries
+    (0, "", [(0, "a.txt"), (1, "sub"), (0, "<b>&\"q\"'.txt"), (0, "sp ace%?#.txt")]),
+    (1, "l", [(0, "a.txt"), (1, "sub"), (0, "<b>&\"q\"'.txt"), (0, "back\\slash")]),
+    (2, "a/b", [(0, "\xc3\xa9t\xc3\xa9.txt"), (0, "bad\xff.txt"), (0, "cr\rlf\n.txt"), (0, ".hidden")]),
+    (3, "x", [(0, "\x7f"), (0, "."), (0, ".."), (0, ""), (1, "</a><script>")]),
+    (0, "%3Cscript%3E", [(0, "a:b"), (0, "?q"), (0, "#frag"), (0, "\xf0\x9f\x98\x80.png")]),
+]
+
 REQUESTS = [
     "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
     "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nbody \r\n  not a header",
@@ -138,7 +157,8 @@ def write(target, name, data):
 
 
 def main():
-    for target in ["range", "date", "etag", "conditional", "framing", "multipart", "resolve"]:
+    for target in ["range", "date", "etag", "conditional", "framing", "multipart", "resolve", "accept_encoding",
+                   "listing"]:
         d = here / "corpus" / target
         if d.is_dir():
             for f in d.glob("seed-*"):
@@ -179,6 +199,15 @@ def main():
         write("resolve", "%02d" % i, t)
     for i, rq in enumerate(REQUESTS):
         write("framing", "%02d" % i, rq)
+    # preference byte 0x24 = br, zstd, gzip (then 3: none); 0x06 = gzip, br; 0xff = none
+    for i, ae in enumerate(ACCEPT_ENCODINGS):
+        for j, pref in enumerate((b"\x24", b"\x06", b"\xff")):
+            if j == 0 or i % 4 == 0:
+                write("accept_encoding", "%02d-%d" % (i, j), pref + ae.encode("latin-1"))
+    for i, (flags, path, names) in enumerate(LISTINGS):
+        body = bytes([flags]) + path.encode("latin-1") + b"\0"
+        body += b"\0".join(bytes([d]) + n.encode("latin-1") for d, n in names)
+        write("listing", "%02d" % i, body)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,10 @@ esac
 grep -q "Content-Range: bytes 0-9/1000000" "$work/out" && grep -q "Content-Range: bytes 500000-500009/1000000" "$work/out" \
     && pass "multipart part headers" || fail "multipart part headers missing"
 check "multipart length" "$(header Content-Length)" "$(wc -c < "$work/out" | tr -d ' ')"
+# Parts in the order of the range-specs (overlapping ones merged where the earliest stood).
+code -r 500000-500009,0-9,5-20 "$base/big.bin" >/dev/null
+check "multipart request order" "bytes 500000-500009/1000000 bytes 0-20/1000000" \
+    "$(grep -a '^Content-Range:' "$work/out" | cut -d' ' -f2- | tr -d '\r' | tr '\n' ' ' | sed 's/ $//')"
 
 # Unsatisfiable → 416.
 check "416 status" 416 "$(code -r 2000000- "$base/big.bin")"
@@ -98,6 +102,14 @@ check "dir Location" "/dir/" "$(header Location)"
 check "dir index" "dir index" "$(code "$base/dir/" >/dev/null; cat "$work/out")"
 check "traversal refused" 400 "$(code --path-as-is "$base/../../etc/passwd")"
 check "encoded traversal refused" 400 "$(code --path-as-is "$base/%2e%2e/%2e%2e/etc/passwd")"
+# Empty and dot segments: 301 to the canonical path (never to "//host"); above the root stays 400.
+check "dot segments redirect" 301 "$(code --path-as-is "$base/dir/../hello.txt?x=1")"
+check "dot segments Location" "/hello.txt?x=1" "$(header Location)"
+check "empty segment redirect" 301 "$(code --path-as-is "$base//hello.txt")"
+check "empty segment Location" "/hello.txt" "$(header Location)"
+check "no open redirect" "/evil.example" "$(code --path-as-is "$base/.//evil.example" >/dev/null; header Location)"
+check "redirect followed" "hello, world" "$(curl -s -L --path-as-is "$base/./dir/../hello.txt")"
+check "above the root after normalizing" 400 "$(code --path-as-is "$base/dir/../../hello.txt")"
 check "missing" 404 "$(code "$base/nope")"
 check "POST" 405 "$(code -X POST -d x "$base/hello.txt")"
 check "empty file with range" 200 "$(code -r 0-10 "$base/empty.txt")"

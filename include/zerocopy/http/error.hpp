@@ -19,6 +19,7 @@ enum class serve_error {
     precondition_failed,         ///< 412: If-Match or If-Unmodified-Since is false.
     range_not_satisfiable,       ///< 416: no range of the Range header overlaps the file.
     replaced_during_resolution,  ///< 503: the file was replaced every time it was opened (no /proc).
+    not_acceptable,              ///< 406: Accept-Encoding refuses every representation available.
 };
 
 /// The error category of @ref serve_error ("zerocopy.http.serve").

@@ -35,16 +35,22 @@ enum class range_status {
 struct range_limits {
     /// A header with more range-specs than this is ignored (the whole representation is served).
     std::size_t max_ranges = 64;
-    /// Ranges that overlap, touch, or are separated by at most this many bytes are merged into one;
-    /// merging also sorts them by offset, as RFC 9110 section 14.6 allows.
+    /// Ranges that overlap, touch, or are separated by at most this many bytes are merged into one
+    /// (RFC 9110 section 14.6 allows it); a merged range takes the place of the earliest range-spec it
+    /// absorbed.
     std::uint64_t coalesce_gap = 80;
 };
 
 /// The result of @ref parse_range.
 struct range_result {
     range_status status = range_status::invalid;
-    /// Sorted, non-overlapping, each inside [0, size); non-empty only when `status == satisfiable`.
-    /// Their total length never exceeds the representation size.
+    /// In the order of the range-specs that produced them (after coalescing, a merged range stands
+    /// where the earliest range-spec it absorbed stood), pairwise disjoint and separated by more than
+    /// `range_limits::coalesce_gap` bytes, each inside [0, size); non-empty only when
+    /// `status == satisfiable`. Their total length never exceeds the representation size.
+    ///
+    /// Contract change (issue 15): before, the ranges were sorted by offset. Code that relied on that
+    /// order must sort a copy itself.
     std::vector<byte_range> ranges;
 };
 

@@ -66,6 +66,10 @@ enum class resolve_status {
     error,        ///< Another system error, in `ec`: 500.
     replaced,     ///< Replaced during resolution on every attempt (without /proc; or openat2 kept failing
                   ///< with EAGAIN under concurrent renames): 503 with `Retry-After: 1`.
+    /// A directory target ending in '/' without its index file, when directory listings are on
+    /// (@ref serve_options::listing; never from the public @ref resolve_target): `file` identifies
+    /// the directory.
+    directory,
 };
 
 struct resolved_target {
@@ -81,6 +85,8 @@ struct resolved_target {
 
 /** Resolve a request target to a regular file beneath a document root.
 
+    A target with empty or dot segments is first answered by @ref normalize_target: `redirect` to
+    its canonical path, or `bad_request` when normalizing would climb above the root.
     The target is decoded with @ref decode_target, then opened relative to `root_dir` without ever
     leaving it: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS on Linux, or an O_NOFOLLOW
     walk that resolves each symlink itself, refusing absolute links and any `..` that would climb above

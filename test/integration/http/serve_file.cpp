@@ -143,7 +143,8 @@ BOOST_AUTO_TEST_CASE(methods_and_errors) {
     for (auto v : {
              vec{"/missing", 404}, vec{"/noindex/", 404}, vec{"/small.txt/", 404}, vec{"/../etc/passwd", 400},
                  vec{"/%2e%2e/etc/passwd", 400}, vec{"/docs%2findex.html", 400}, vec{"/a%00b", 400},
-                 vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 400}, vec{"/%252e%252e", 404},
+                 vec{"/docs%5cindex.html", 400}, vec{"//etc/passwd", 301}, vec{"/%252e%252e", 404},
+                 vec{"/a/../../etc/passwd", 400}, vec{"/docs/..", 301},
 #if !defined(_WIN32)
                  vec{"/link_out", 403},
 #else
@@ -200,6 +201,19 @@ BOOST_AUTO_TEST_CASE(ranges) {
     BOOST_TEST(parts[2].first == "bytes 299995-299999/" + size);
     BOOST_TEST((parts[2].second == s.big.substr(299995)));
     BOOST_TEST(r.body().find("Content-Type: application/octet-stream\r\n") != std::string::npos);
+
+    // Parts in the order of the range-specs; overlapping or nearly adjacent specs merged, the merged
+    // part where its earliest spec was.
+    r = c.get("/big.bin", "Range: bytes=-5, 2000-2099, 0-9, 2050-2199, 20-29\r\n");
+    BOOST_TEST(r.result_int() == 206u);
+    auto ordered = parse_multipart(r.body(), field(r, bhttp::field::content_type).substr(31));
+    BOOST_TEST_REQUIRE(ordered.size() == 3u);
+    BOOST_TEST(ordered[0].first == "bytes 299995-299999/" + size);
+    BOOST_TEST((ordered[0].second == s.big.substr(299995)));
+    BOOST_TEST(ordered[1].first == "bytes 2000-2199/" + size);
+    BOOST_TEST((ordered[1].second == s.big.substr(2000, 200)));
+    BOOST_TEST(ordered[2].first == "bytes 0-29/" + size);
+    BOOST_TEST((ordered[2].second == s.big.substr(0, 30)));
 
     // Unsatisfiable: 416 with Content-Range: bytes */size.
     r = c.get("/big.bin", "Range: bytes=300000-\r\n");
@@ -424,10 +438,11 @@ BOOST_AUTO_TEST_CASE(ranges_beyond_4_gib) {
     std::string const ct = field(r, bhttp::field::content_type);
     auto parts = parse_multipart(r.body(), ct.substr(31));
     BOOST_TEST_REQUIRE(parts.size() == 2u);
-    BOOST_TEST(parts[0].first == "bytes 4294967296-4294967299/5368709120");
-    BOOST_TEST(parts[0].second == "FOUR");
-    BOOST_TEST(parts[1].first == "bytes 5368709117-5368709119/5368709120");
-    BOOST_TEST(parts[1].second == "END");
+    // In the order of the range-specs: the suffix first.
+    BOOST_TEST(parts[0].first == "bytes 5368709117-5368709119/5368709120");
+    BOOST_TEST(parts[0].second == "END");
+    BOOST_TEST(parts[1].first == "bytes 4294967296-4294967299/5368709120");
+    BOOST_TEST(parts[1].second == "FOUR");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

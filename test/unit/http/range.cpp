@@ -111,12 +111,18 @@ BOOST_AUTO_TEST_CASE(abuse_limits) {
     lim.max_ranges = 100;
     BOOST_TEST(ok(many, 1000000, lim).size() == 65u);
 
-    // Small gaps are merged (gap <= 80 bytes), larger ones are not; result is sorted.
-    BOOST_TEST(same(ok("bytes=100-199,0-9", 1000), {{0, 10}, {100, 100}}));
+    // Small gaps are merged (gap <= 80 bytes), larger ones are not; the parts keep the request's order.
+    BOOST_TEST(same(ok("bytes=100-199,0-9", 1000), {{100, 100}, {0, 10}}));
     BOOST_TEST(same(ok("bytes=50-59,0-9", 1000), {{0, 60}}));
     lim.coalesce_gap = 0;
     BOOST_TEST(same(ok("bytes=10-19,0-9", 1000, lim), {{0, 20}}));  // adjacent still merges
-    BOOST_TEST(same(ok("bytes=11-19,0-9", 1000, lim), {{0, 10}, {11, 9}}));
+    BOOST_TEST(same(ok("bytes=11-19,0-9", 1000, lim), {{11, 9}, {0, 10}}));
+
+    // Request order after coalescing: a merged range stands where its earliest range-spec stood.
+    BOOST_TEST(same(ok("bytes=500-599,0-9,900-909,20-29", 1000), {{500, 100}, {0, 30}, {900, 10}}));
+    BOOST_TEST(same(ok("bytes=900-909,500-599,20-29,0-9", 1000), {{900, 10}, {500, 100}, {0, 30}}));
+    BOOST_TEST(same(ok("bytes=-10,0-9", 1000), {{990, 10}, {0, 10}}));
+    BOOST_TEST(same(ok("bytes=2000-,700-799,0-9,5000-6000,650-660", 1000), {{650, 150}, {0, 10}}));
 
     // Never more total bytes than the representation.
     auto r = ok("bytes=0-999,0-999,0-999,-1000", 1000);
