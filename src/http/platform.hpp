@@ -7,7 +7,7 @@
 #define ZEROCOPY_SRC_HTTP_PLATFORM_HPP
 
 #include <zerocopy/http/resolve.hpp>
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -16,6 +16,9 @@
 #include <vector>
 
 namespace zerocopy::http::detail {
+
+/// The seam's own short name for the public `unique_file` (the public `unique_fd` alias is gone).
+using unique_fd = unique_file;
 
 /// What the layer needs to know about an open file.
 struct file_status {

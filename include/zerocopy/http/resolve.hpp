@@ -1,7 +1,7 @@
 #ifndef ZEROCOPY_HTTP_RESOLVE_HPP
 #define ZEROCOPY_HTTP_RESOLVE_HPP
 
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 
 #include <boost/system/error_code.hpp>
 
