@@ -4,11 +4,13 @@
 // on the io_context itself, which needs none) and goes round one loop: wait for a request, read it
 // (zerocopy::http::async_read_request: Beast's parser plus the framing checks), answer it
 // (zerocopy::http::serve_file: ranges, conditionals, traversal safety), write the answer
-// (zerocopy::http::async_write: header through Beast, file bytes by sendfile), and start again while the
-// connection is kept alive. One timer per connection enforces the limits; it is lazy: each phase only records
-// its deadline, and the timer is moved only when a deadline comes earlier than its expiry (a timer moved
-// three times per request costs three syscalls and three wake-ups of the handler).
+// (zerocopy::http::async_write: the header bytes just ahead of the file bytes, which go by sendfile),
+// and start again while the connection is kept alive. One timer per connection enforces the limits;
+// it is lazy: each phase only records its deadline, and the timer is moved only when a deadline comes
+// earlier than its expiry (a timer moved three times per request costs three syscalls and three
+// wake-ups of the handler). On SIGINT/SIGTERM the last connection to close ends the program.
 #include "http_common.hpp"
+#include "live_sessions.hpp"
 #include "options.hpp"
 #include "tcp_progress.hpp"
 
@@ -30,10 +32,8 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -46,28 +46,20 @@ using boost::system::error_code;
 
 namespace {
 
-class connection;
-
-// What every connection shares: configuration, the document root, and the list of live
-// connections that a graceful shutdown walks.
+// What every connection shares: configuration, the document root, and the open connections, which
+// a graceful shutdown asks to stop.
 struct server_state {
     example::server_options options;
     zhttp::document_root root;
     zhttp::serve_options serve;
     zerocopy::sendfile_options send;  // --mode
     std::atomic<bool> stopping{false};
-    std::mutex mutex;
-    std::unordered_map<connection*, std::weak_ptr<connection>> live;
+    example::live_sessions sessions;
 
     server_state(example::server_options o, zhttp::document_root r)
         : options(std::move(o)), root(std::move(r)) {
         send.mode = options.mode;
         serve = options.serve;
-    }
-
-    std::size_t live_count() {
-        std::lock_guard<std::mutex> lock(mutex);
-        return live.size();
     }
 };
 
@@ -80,24 +72,18 @@ public:
         peer_ = ec ? std::string("?") : example::to_string(ep);
     }
 
-    ~connection() {
-        std::lock_guard<std::mutex> lock(state_->mutex);
-        state_->live.erase(this);
-    }
-
     // Runs on the connection's strand (the socket's executor).
     void start() {
-        {
-            std::lock_guard<std::mutex> lock(state_->mutex);
-            state_->live.emplace(this, weak_from_this());
-        }
+        ticket_ = state_->sessions.enter([weak = weak_from_this()] {
+            if (auto self = weak.lock()) asio::post(self->executor(), [self] { self->stop(); });
+        });
+        if (!ticket_) return;  // the shutdown has begun: the socket closes with this object
         error_code ignored;
         socket_.set_option(tcp::no_delay(true), ignored);
         deadline_ = clock_type::now() + example::seconds(state_->options.header_timeout);
         timer_.expires_at(deadline_);
         wait_timer();
         wait_for_request(example::seconds(state_->options.header_timeout));
-        if (state_->stopping) close();
     }
 
     // Graceful shutdown, posted to the strand: idle connections close now, a request being read or a
@@ -150,11 +136,11 @@ private:
         }
         if (!state_->options.quiet) request_line_ = example::request_line(req);
         phase_ = phase::writing;
-        // The peer's progress is read (TCP_INFO) only when the timer fires: last_acked_ is the count
-        // seen at the previous check, so a stall from the first byte on is caught as well.
+        // The peer's progress is read (example::tcp_bytes_acked) only when the timer fires: last_acked_
+        // is the count seen at the previous check, so a stall from the first byte on is caught as well.
         last_progress_ = clock_type::now();
         set_deadline(send_check_interval());
-        // The header through Beast's serializer, the file ranges with zerocopy::async_sendfile (--mode).
+        // The header, then the file ranges with zerocopy::async_sendfile (--mode).
         zhttp::async_write(
             socket_, *response_, state_->send,
             [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_sent(ec, bytes); });
@@ -208,9 +194,9 @@ private:
             return close();
         }
 
-        std::uint64_t const acked = example::tcp_bytes_acked(socket_.native_handle());
-        if (acked != last_acked_) {
-            last_acked_ = acked;
+        auto const acked = example::tcp_bytes_acked(socket_.native_handle());
+        if (!acked || *acked != last_acked_) {  // progress, or a platform that cannot tell
+            last_acked_ = acked.value_or(0);
             last_progress_ = now;
         } else if (now - last_progress_ >= example::seconds(state_->options.send_timeout)) {
             if (!state_->options.quiet)
@@ -233,6 +219,7 @@ private:
     tcp::socket socket_;
     asio::steady_timer timer_;
     std::shared_ptr<server_state> state_;
+    example::live_sessions::ticket ticket_;
     std::string peer_;
     phase phase_ = phase::waiting;
     beast::flat_buffer buffer_;
@@ -254,7 +241,7 @@ public:
           strand_(asio::make_strand(ioc)),
           acceptor_(strand_),
           backoff_(strand_),
-          drain_(strand_),
+          bound_(strand_),
           signals_(strand_, SIGINT, SIGTERM),
           state_(std::move(state)) {
         acceptor_.open(ep.protocol());
@@ -319,38 +306,25 @@ private:
         error_code ignored;
         acceptor_.close(ignored);
         backoff_.cancel();
-        std::vector<std::shared_ptr<connection>> open;
-        {
-            std::lock_guard<std::mutex> lock(state_->mutex);
-            for (auto& [ptr, weak] : state_->live)
-                if (auto c = weak.lock()) open.push_back(std::move(c));
-        }
-        for (auto& c : open) asio::post(c->executor(), [c] { c->stop(); });
-        deadline_ = clock_type::now() + example::seconds(state_->options.shutdown_timeout);
-        wait_drained();
-    }
-
-    // Polls until every connection has closed, or the bound passes: then stops the event loop.
-    void wait_drained() {
-        std::size_t const n = state_->live_count();
-        if (n == 0) return ioc_.stop();
-        if (clock_type::now() >= deadline_) {
-            example::log_line("shutdown bound reached: closing " + std::to_string(n) + " connection(s)");
-            return ioc_.stop();
-        }
-        drain_.expires_after(std::chrono::milliseconds(20));
-        drain_.async_wait([this](error_code) { wait_drained(); });
+        // Each connection is asked to stop; the last one to close stops the event loop, or the bound
+        // does, whichever comes first. main() then returns 0.
+        state_->sessions.drain([&ioc = ioc_] { ioc.stop(); });
+        bound_.expires_after(example::seconds(state_->options.shutdown_timeout));
+        bound_.async_wait([this](error_code ec) {
+            if (ec) return;
+            if (auto n = state_->sessions.abandon())
+                example::log_line("shutdown bound reached: closing " + std::to_string(n) + " connection(s)");
+        });
     }
 
     asio::io_context& ioc_;
     asio::strand<asio::io_context::executor_type> strand_;
     tcp::acceptor acceptor_;
     asio::steady_timer backoff_;
-    asio::steady_timer drain_;
+    asio::steady_timer bound_;  // --shutdown-timeout
     asio::signal_set signals_;
     std::shared_ptr<server_state> state_;
     std::chrono::milliseconds backoff_delay_{0};
-    clock_type::time_point deadline_;
 };
 
 }  // namespace
@@ -358,8 +332,10 @@ private:
 int main(int argc, char** argv) {
     example::server_options options;
     if (auto status = example::parse_options(argc, argv, options)) return *status;
-    std::signal(SIGPIPE,
-                SIG_IGN);  // belt and braces: the library never raises it, but stdout may be a closed pipe
+#if defined(SIGPIPE)
+    // Belt and braces: the library never raises it, but stdout may be a closed pipe.
+    std::signal(SIGPIPE, SIG_IGN);
+#endif
     example::raise_fd_limit();
 
     try {

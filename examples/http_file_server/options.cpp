@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#if !defined(_WIN32)
 #include <sys/resource.h>
+#endif
 
 namespace example {
 
@@ -157,11 +159,13 @@ void log_line(std::string line) {
 }
 
 void raise_fd_limit() {
+#if !defined(_WIN32)  // Windows has no such limit on sockets
     rlimit lim{};
     if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
         lim.rlim_cur = lim.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &lim);
     }
+#endif
 }
 
 }  // namespace example

@@ -53,6 +53,7 @@ std::chrono::steady_clock::duration seconds(double s);
 void log_line(std::string line);
 
 /// Raises the soft limit on open files to the hard limit (a server's connections are descriptors).
+/// POSIX only: Windows has no such limit.
 void raise_fd_limit();
 
 }  // namespace example

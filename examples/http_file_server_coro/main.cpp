@@ -5,6 +5,7 @@
 // request, answers it with zerocopy::http::serve_file and writes it with zerocopy::http::async_write,
 // and a watchdog, which closes the socket when a header, idle or send timeout passes.
 #include "http_common.hpp"
+#include "live_sessions.hpp"
 #include "options.hpp"
 #include "tcp_progress.hpp"
 
@@ -27,8 +28,6 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
-#include <list>
-#include <mutex>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -49,6 +48,7 @@ struct connection {
     phase state = phase::waiting;
     std::uint64_t last_acked = 0;
     clock_type::time_point last_progress;
+    example::live_sessions::ticket ticket;
 
     explicit connection(tcp::socket s) : socket(std::move(s)) {}
     void close() {
@@ -63,8 +63,7 @@ struct server {
     example::server_options options;
     zhttp::document_root root;
     std::atomic<bool> stopping{false};
-    std::mutex mutex;
-    std::list<std::weak_ptr<connection>> live;
+    example::live_sessions sessions;
 
     server(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
 };
@@ -78,8 +77,9 @@ asio::awaitable<void> watchdog(std::shared_ptr<connection> c, server& srv, std::
         if (c->state == connection::phase::reading && !srv.options.quiet)
             example::log_line(peer + " closed: header timeout");
         if (c->state != connection::phase::writing) break;  // header or idle timeout
-        if (auto acked = example::tcp_bytes_acked(c->socket.native_handle()); acked != c->last_acked) {
-            c->last_acked = acked;
+        auto const acked = example::tcp_bytes_acked(c->socket.native_handle());
+        if (!acked || *acked != c->last_acked) {
+            c->last_acked = acked.value_or(0);  // progress, or a platform that cannot tell
             c->last_progress = now;
         } else if (now - c->last_progress >= send_timeout) {
             if (!srv.options.quiet)
@@ -122,7 +122,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         }
 
         c->state = connection::phase::writing;
-        c->last_acked = example::tcp_bytes_acked(c->socket.native_handle());
+        c->last_acked = example::tcp_bytes_acked(c->socket.native_handle()).value_or(0);
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
         zerocopy::sendfile_options send;
@@ -146,12 +146,13 @@ void start_connection(tcp::socket socket, server& srv) {
     error_code ec;
     auto const ep = c->socket.remote_endpoint(ec);
     c->socket.set_option(tcp::no_delay(true), ec);
-    {
-        std::lock_guard<std::mutex> lock(srv.mutex);
-        srv.live.remove_if([](auto const& w) { return w.expired(); });
-        if (srv.stopping) return;
-        srv.live.push_back(c);
-    }
+    c->ticket = srv.sessions.enter([weak = std::weak_ptr<connection>(c)] {
+        if (auto c = weak.lock())  // stop: close it if it is waiting for a request
+            asio::post(c->socket.get_executor(), [c] {
+                if (c->state == connection::phase::waiting) c->close();
+            });
+    });
+    if (!c->ticket) return;  // the shutdown has begun
     std::string const peer = ec ? "?" : example::to_string(ep);
     c->timer.expires_after(example::seconds(srv.options.header_timeout));  // before the watchdog looks
     auto ex = c->socket.get_executor();
@@ -191,35 +192,15 @@ asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set
     if (ec) co_return;
     example::log_line(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                       ": no new connections; finishing in-flight responses");
-    std::list<std::weak_ptr<connection>> live;
-    {
-        std::lock_guard<std::mutex> lock(srv.mutex);
-        srv.stopping = true;
-        live = srv.live;
-    }
+    srv.stopping = true;
     acceptor.close(ec);
-    for (auto& w : live)
-        if (auto c = w.lock())
-            asio::post(c->socket.get_executor(), [c] {
-                if (c->state == connection::phase::waiting) c->close();
-            });
-    auto const deadline = clock_type::now() + example::seconds(srv.options.shutdown_timeout);
-    asio::steady_timer poll(acceptor.get_executor());
-    for (;;) {
-        std::size_t open = 0;
-        {
-            std::lock_guard<std::mutex> lock(srv.mutex);
-            for (auto& w : srv.live) open += w.expired() ? 0 : 1;
-        }
-        if (open == 0) break;
-        if (clock_type::now() >= deadline) {
-            example::log_line("shutdown bound reached: closing " + std::to_string(open) + " connection(s)");
-            break;
-        }
-        poll.expires_after(std::chrono::milliseconds(20));
-        co_await poll.async_wait(use_tuple);
-    }
-    ioc.stop();
+    // Each connection is asked to stop; the last one to close stops the event loop, or the bound
+    // does, whichever comes first. main() then returns 0.
+    srv.sessions.drain([&ioc] { ioc.stop(); });
+    asio::steady_timer bound(acceptor.get_executor(), example::seconds(srv.options.shutdown_timeout));
+    co_await bound.async_wait(use_tuple);
+    if (auto n = srv.sessions.abandon())
+        example::log_line("shutdown bound reached: closing " + std::to_string(n) + " connection(s)");
 }
 
 }  // namespace
@@ -227,7 +208,9 @@ asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set
 int main(int argc, char** argv) {
     example::server_options options;
     if (auto status = example::parse_options(argc, argv, options)) return *status;
+#if defined(SIGPIPE)
     std::signal(SIGPIPE, SIG_IGN);
+#endif
     example::raise_fd_limit();
     try {
         error_code ec;

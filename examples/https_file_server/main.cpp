@@ -11,6 +11,7 @@
 // whole next request must arrive within --idle-timeout; the first one (handshake included) within
 // --header-timeout.
 #include "http_common.hpp"
+#include "live_sessions.hpp"
 #include "options.hpp"
 #include "tcp_progress.hpp"
 
@@ -37,9 +38,7 @@
 #include <atomic>
 #include <csignal>
 #include <iostream>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -89,6 +88,7 @@ struct connection {
     phase state = phase::reading;
     std::uint64_t last_acked = 0;
     clock_type::time_point last_progress;
+    example::live_sessions::ticket ticket;
 
     connection(tcp::socket s, ssl::context& ctx) : stream(std::move(s), ctx) {}
     tcp::socket& socket() { return stream.next_layer(); }
@@ -105,8 +105,7 @@ struct server {
     zhttp::document_root root;
     ssl::context tls{ssl::context::tls_server};
     std::atomic<bool> stopping{false};
-    std::mutex mutex;
-    std::list<std::weak_ptr<connection>> live;
+    example::live_sessions sessions;
 
     server(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
 };
@@ -118,8 +117,9 @@ asio::awaitable<void> watchdog(std::shared_ptr<connection> c, server& srv, std::
         auto const now = clock_type::now();
         if (c->state == connection::phase::closed || c->timer.expiry() > now) continue;
         if (c->state != connection::phase::writing) break;  // handshake, header or idle timeout
-        if (auto acked = example::tcp_bytes_acked(c->socket().native_handle()); acked != c->last_acked) {
-            c->last_acked = acked;
+        auto const acked = example::tcp_bytes_acked(c->socket().native_handle());
+        if (!acked || *acked != c->last_acked) {
+            c->last_acked = acked.value_or(0);  // progress, or a platform that cannot tell
             c->last_progress = now;
         } else if (now - c->last_progress >= send_timeout) {
             if (!srv.options.quiet)
@@ -159,7 +159,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         }
 
         c->state = connection::phase::writing;
-        c->last_acked = example::tcp_bytes_acked(c->socket().native_handle());
+        c->last_acked = example::tcp_bytes_acked(c->socket().native_handle()).value_or(0);
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
         zerocopy::sendfile_options send;
@@ -185,12 +185,13 @@ void start_connection(tcp::socket socket, server& srv) {
     auto const ep = c->socket().remote_endpoint(ec);
     std::string const peer = ec ? "?" : example::to_string(ep);
     c->socket().set_option(tcp::no_delay(true), ec);
-    {
-        std::lock_guard<std::mutex> lock(srv.mutex);
-        srv.live.remove_if([](auto const& w) { return w.expired(); });
-        if (srv.stopping) return;
-        srv.live.push_back(c);
-    }
+    c->ticket = srv.sessions.enter([weak = std::weak_ptr<connection>(c)] {
+        if (auto c = weak.lock())  // stop: close it if it is waiting for a request
+            asio::post(c->stream.get_executor(), [c] {
+                if (c->state == connection::phase::reading) c->close();
+            });
+    });
+    if (!c->ticket) return;  // the shutdown has begun
     c->timer.expires_after(example::seconds(srv.options.header_timeout));
     asio::co_spawn(c->stream.get_executor(), watchdog(c, srv, peer), asio::detached);
     asio::co_spawn(c->stream.get_executor(), session(c, srv, peer), asio::detached);
@@ -228,34 +229,13 @@ asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set
                       ": no new connections; finishing in-flight responses");
     srv.stopping = true;
     acceptor.close(ec);
-    // Connections waiting for a request notice `stopping` only after it; close those not writing.
-    std::list<std::weak_ptr<connection>> live;
-    {
-        std::lock_guard<std::mutex> lock(srv.mutex);
-        live = srv.live;
-    }
-    for (auto& w : live)
-        if (auto c = w.lock())
-            asio::post(c->stream.get_executor(), [c] {
-                if (c->state == connection::phase::reading) c->close();
-            });
-    auto const deadline = clock_type::now() + example::seconds(srv.options.shutdown_timeout);
-    asio::steady_timer poll(acceptor.get_executor());
-    for (;;) {
-        std::size_t open = 0;
-        {
-            std::lock_guard<std::mutex> lock(srv.mutex);
-            for (auto& w : srv.live) open += w.expired() ? 0 : 1;
-        }
-        if (open == 0) break;
-        if (clock_type::now() >= deadline) {
-            example::log_line("shutdown bound reached: closing " + std::to_string(open) + " connection(s)");
-            break;
-        }
-        poll.expires_after(std::chrono::milliseconds(20));
-        co_await poll.async_wait(use_tuple);
-    }
-    ioc.stop();
+    // Each connection is asked to stop; the last one to close stops the event loop, or the bound
+    // does, whichever comes first. main() then returns 0.
+    srv.sessions.drain([&ioc] { ioc.stop(); });
+    asio::steady_timer bound(acceptor.get_executor(), example::seconds(srv.options.shutdown_timeout));
+    co_await bound.async_wait(use_tuple);
+    if (auto n = srv.sessions.abandon())
+        example::log_line("shutdown bound reached: closing " + std::to_string(n) + " connection(s)");
 }
 
 }  // namespace
@@ -263,7 +243,9 @@ asio::awaitable<void> shutdown_on_signal(asio::io_context& ioc, asio::signal_set
 int main(int argc, char** argv) {
     example::server_options options;
     if (auto status = example::parse_options(argc, argv, options, true)) return *status;
+#if defined(SIGPIPE)
     std::signal(SIGPIPE, SIG_IGN);
+#endif
     example::raise_fd_limit();
     try {
         error_code ec;

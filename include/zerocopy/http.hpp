@@ -19,7 +19,7 @@
 #include <zerocopy/http/range_body.hpp>
 #include <zerocopy/http/resolve.hpp>
 #include <zerocopy/http/serve_file.hpp>
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 #include <zerocopy/http/write.hpp>
 
 #endif

@@ -7,7 +7,7 @@
 #define ZEROCOPY_SRC_HTTP_PLATFORM_HPP
 
 #include <zerocopy/http/resolve.hpp>
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 
 #include <boost/system/error_code.hpp>
 
@@ -16,6 +16,7 @@
 #include <vector>
 
 namespace zerocopy::http::detail {
+
 
 /// What the layer needs to know about an open file.
 struct file_status {

@@ -38,7 +38,7 @@ constexpr int read_flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 struct found {
     int err = 0;
     struct stat st {};
-    unique_fd fd;
+    unique_file fd;
 };
 
 bool same_file(struct stat const& a, struct stat const& b) {
@@ -52,7 +52,7 @@ resolver_hooks hooks;
 // without /proc, `open_by_name` opens it again and it must be the same inode (EAGAIN otherwise: the
 // caller tries again).
 template <class OpenByName>
-found finish(unique_fd path_fd, OpenByName open_by_name) {
+found finish(unique_file path_fd, OpenByName open_by_name) {
     found r;
     if (::fstat(path_fd.get(), &r.st) != 0) {
         r.err = errno;
@@ -63,7 +63,7 @@ found finish(unique_fd path_fd, OpenByName open_by_name) {
         return r;
     }
     if (hooks.between_opens) hooks.between_opens(hooks.context);
-    unique_fd file;
+    unique_file file;
     if (!hooks.no_proc) {
         char proc_path[40];
         std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", path_fd.get());
@@ -110,7 +110,7 @@ int sys_openat2(int dirfd, char const* path, std::uint64_t flags) {
 
 found locate_openat2(int root, std::vector<std::string> const& segs) {
     std::string const rel = join_segments(segs);
-    unique_fd p(sys_openat2(root, rel.c_str(), O_PATH | O_CLOEXEC));
+    unique_file p(sys_openat2(root, rel.c_str(), O_PATH | O_CLOEXEC));
     if (!p) {
         found r;
         r.err = errno;
@@ -124,7 +124,7 @@ found locate_openat2(int root, std::vector<std::string> const& segs) {
 // RESOLVE_BENEATH's rules: absolute targets and ".." above the root are refused with EXDEV.
 found locate_walk(int root, std::vector<std::string> const& segs) {
     found r;
-    std::vector<unique_fd> dirs;  // the directories entered below the root
+    std::vector<unique_file> dirs;  // the directories entered below the root
     std::deque<std::string> pending(segs.begin(), segs.end());
     int links = 0;
     auto cur = [&] { return dirs.empty() ? root : dirs.back().get(); };
@@ -141,7 +141,7 @@ found locate_walk(int root, std::vector<std::string> const& segs) {
             dirs.pop_back();
             continue;
         }
-        unique_fd fd(::openat(cur(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        unique_file fd(::openat(cur(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         struct stat st {};
         if (!fd || ::fstat(fd.get(), &st) != 0) {
             r.err = errno;
@@ -186,7 +186,7 @@ found locate_walk(int root, std::vector<std::string> const& segs) {
         return finish(std::move(fd), [&] { return ::openat(parent, comp.c_str(), read_flags | O_NOFOLLOW); });
     }
     // The path named a directory (possibly the root itself).
-    unique_fd dir(::fcntl(cur(), F_DUPFD_CLOEXEC, 0));
+    unique_file dir(::fcntl(cur(), F_DUPFD_CLOEXEC, 0));
     if (!dir || ::fstat(dir.get(), &r.st) != 0) {
         r.err = errno;
         return r;

@@ -1247,6 +1247,67 @@ def case_listing(binary, work, root, tls):
         check(srv.stop() == 0, "server exits 0")
 
 
+def case_drain(binary, work, root, tls):
+    """SIGINT with one response in flight and one idle connection: the idle one is closed at once, the
+    response completes byte-exact, and the server exits 0 as soon as it has (not at the bound)."""
+    data = pattern(6 << 20, seed=4)
+    with open(os.path.join(root, "drain.bin"), "wb") as f:
+        f.write(data)
+    bound = 60.0  # far above the download's time, even in a sanitizer build on a busy machine
+    srv = Server(binary, root, ["--shutdown-timeout", str(bound)], tls=tls)
+    try:
+        idle = srv.connect()
+        idle.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, _, _, _ = read_response(idle)
+        check(status == 200, "the idle connection was served once and kept alive")
+
+        # A small receive buffer keeps the server writing until the client has read nearly all of it.
+        raw = socket.socket(socket.AF_INET6 if ":" in srv.host else socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+        raw.settimeout(20)
+        raw.connect((srv.host, srv.port))
+        s = insecure_context().wrap_socket(raw, server_hostname=srv.host) if tls else raw
+        s.sendall(b"GET /drain.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        got = b""
+        rate = 6 << 20  # bytes/s: about 1 s for the file
+        while len(got) < 256 << 10:
+            b = s.recv(65536)
+            if not b:
+                raise Failure("the download ended after %d bytes, before the signal" % len(got))
+            got += b
+
+        srv.proc.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        check(closed_by_peer(idle, 2.0), "the idle connection is closed at once (%.2f s)" % (time.monotonic() - t0))
+        check(srv.proc.poll() is None, "the server waits for the response in flight")
+        while True:
+            try:
+                b = s.recv(65536)
+            except (ConnectionResetError, ssl.SSLError):
+                break
+            if not b:
+                break
+            got += b
+            time.sleep(len(b) / rate)
+        done = time.monotonic()
+        s.close()
+        try:
+            srv.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        exited = time.monotonic()
+        rc = srv.proc.poll()
+        head, _, body = got.partition(b"\r\n\r\n")
+        check(head.split(b" ")[1] == b"200" and body == data, "the response in flight completed byte-exact")
+        check(rc == 0, "exit status 0 after SIGINT (got %r)" % rc)
+        check(exited - done <= 1.5, "exited %.2f s after the response ended, %.1f s after the signal (bound %.0f s)"
+              % (exited - done, exited - t0, bound))
+        check("SIGINT" in srv.log_text() and "bound reached" not in srv.log_text(),
+              "shutdown logged, the bound not reached")
+    finally:
+        srv.stop()
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 

@@ -99,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
 
     // The bytes the body writer (the buffered path of the server) actually produces.
     range_body::value_type body;
-    body.reset(unique_fd(::fcntl(representation_fd(), F_DUPFD_CLOEXEC, 0)), file_size);
+    body.reset(unique_file(::fcntl(representation_fd(), F_DUPFD_CLOEXEC, 0)), file_size);
     body.select(std::move(layout));
     ZEROCOPY_FUZZ_CHECK(body.is_multipart());
     ZEROCOPY_FUZZ_CHECK(range_body::size(body) == announced);

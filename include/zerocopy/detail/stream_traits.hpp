@@ -1,10 +1,13 @@
 //
 // zerocopy/detail/stream_traits.hpp — what a stream type offers the operation.
 //
-// stream_traits<S>::kind says which driver a stream gets (see detail::stream_kind); for every
-// kind but `generic`, handle(s) returns the descriptor the native primitive writes to, read
-// anew at every step (a closed stream yields an invalid handle, never a reused number), and
-// socket(s) the object whose async_wait waits for writability.
+// stream_traits<S>::kind says which driver a stream gets (see detail::stream_kind). For every
+// kind but `generic` the traits also give:
+//   - `socket_type`: the lowest layer, a socket or descriptor (for beast::basic_stream, its socket());
+//   - `lowest(s)`: that object, whose native_handle() the native primitive writes to (the driver
+//     reads it anew at every step, so a closed stream yields an invalid handle, never a reused
+//     number) and whose async_wait waits for writability;
+//   - `wait_write`: the wait type to pass to that async_wait.
 //
 #ifndef ZEROCOPY_DETAIL_STREAM_TRAITS_HPP
 #define ZEROCOPY_DETAIL_STREAM_TRAITS_HPP

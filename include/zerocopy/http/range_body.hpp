@@ -3,7 +3,7 @@
 
 #include <zerocopy/http/multipart.hpp>
 #include <zerocopy/http/range.hpp>
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>

@@ -2,7 +2,7 @@
 #define ZEROCOPY_HTTP_RESOLVE_HPP
 
 #include <zerocopy/http/error.hpp>
-#include <zerocopy/http/unique_fd.hpp>
+#include <zerocopy/http/unique_file.hpp>
 
 #include <boost/system/error_code.hpp>
 

@@ -135,12 +135,12 @@ BOOST_AUTO_TEST_CASE(errors) {
     BOOST_TEST((ec == zerocopy::error::unexpected_eof));
 }
 
-BOOST_AUTO_TEST_CASE(unique_fd_semantics) {
+BOOST_AUTO_TEST_CASE(unique_file_semantics) {
     temp_path f("x");
-    unique_fd a(open_read_only(f.path.c_str()));
+    unique_file a(open_read_only(f.path.c_str()));
     BOOST_TEST(a.is_open());
     zerocopy::native_file_handle const raw = a.get();
-    unique_fd b(std::move(a));
+    unique_file b(std::move(a));
     BOOST_TEST(!a.is_open());
     BOOST_TEST(b.get() == raw);
     a = std::move(b);
