@@ -2,6 +2,7 @@
 
 #include "text.hpp"
 
+#include <boost/core/detail/string_view.hpp>
 #include <boost/url/ipv6_address.hpp>
 
 namespace zerocopy::http {
@@ -151,7 +152,7 @@ bool is_valid_host(std::string_view value) noexcept {
             port = rest.substr(1);
         }
         if (!is_ipvfuture(literal) &&
-            !boost::urls::parse_ipv6_address(boost::urls::string_view(literal.data(), literal.size())))
+            !boost::urls::parse_ipv6_address(boost::core::string_view(literal.data(), literal.size())))
             return false;
     } else {
         auto const colon = value.find(':');
