@@ -44,7 +44,7 @@ ZEROCOPY_DECL boost::system::error_code inspect_file(native_file_handle file, st
 ZEROCOPY_DECL bool has_native_send() noexcept;
 
 /// Whether the native primitive completes later, through the I/O completion port (Windows'
-/// overlapped TransmitFile, started with start_native_send), rather than as one non-blocking call.
+/// overlapped TransmitFile, started with overlapped_send::start), rather than as one non-blocking call.
 #if defined(_WIN32)
 inline constexpr bool native_send_is_overlapped = true;
 #else

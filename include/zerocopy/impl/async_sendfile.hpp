@@ -172,9 +172,11 @@ private:
                             ev = fsm_event(fsm_action::send_native, ev.ec);
                             continue;
                         }
-                        suspended_ = true;
+                        // Set before `self` (this object with it) moves into the OVERLAPPED's handler.
+                        bool const was_suspended = std::exchange(suspended_, true);
                         if (start_overlapped(overlapped_, traits::lowest(io_.stream()), file_, a, head_, self, ev))
                             return;
+                        suspended_ = was_suspended;  // busy: nothing started
                         continue;
                     }
                     BOOST_ASSERT_MSG(false, "native sends are synchronous steps here");
