@@ -7,8 +7,9 @@
 //
 #include <zerocopy/detail/platform.hpp>
 
-#if defined(__linux__) && !defined(ZEROCOPY_NO_NATIVE_SENDFILE)
+#if defined(__linux__)
 
+#include "posix_call.hpp"
 #include "sigpipe_guard.hpp"
 
 #include <cerrno>
@@ -25,28 +26,20 @@ bool has_native_send() noexcept {
 }
 
 io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
-                      std::size_t count) noexcept {
-    io_result r;
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return r;  // past EOF
+                      std::size_t count, void const*, std::size_t) noexcept {
+    // No head here (platform_caps::native_head is false): the machine sends it with send_nosignal.
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past EOF
     constexpr std::size_t kernel_max = 0x7ffff000;  // what Linux moves per call at most
     if (count > kernel_max) count = kernel_max;
     sigpipe_guard guard;
-    for (;;) {
+    io_result const r = call_retrying_eintr([&] {
         off_t off = static_cast<off_t>(offset);  // sendfile reads at *off; the file position is untouched
-        ssize_t const n = ::sendfile(out, file, &off, count);
-        if (n >= 0) {
-            // A short count can mean the peer went away mid-call: the kernel then raised
-            // SIGPIPE and still returned the bytes it had moved.
-            r.bytes = static_cast<std::size_t>(n);
-            guard.discard_if(r.bytes < count);
-            return r;
-        }
-        if (errno != EINTR) {
-            r.ec = boost::system::error_code(errno, boost::system::system_category());
-            guard.discard_if(errno == EPIPE);
-            return r;
-        }
-    }
+        return ::sendfile(out, file, &off, count);
+    });
+    // A short count can mean the peer went away mid-call: the kernel then raised SIGPIPE and still
+    // returned the bytes it had moved.
+    guard.discard_if(r.ec ? r.ec.value() == EPIPE : r.bytes < count);
+    return r;
 }
 
 }  // namespace detail
@@ -63,7 +56,8 @@ bool has_native_send() noexcept {
     return false;
 }
 
-io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, std::size_t) noexcept {
+io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, std::size_t, void const*,
+                      std::size_t) noexcept {
     io_result r;
     r.ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
     return r;

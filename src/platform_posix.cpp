@@ -1,10 +1,12 @@
 //
-// POSIX part of the platform seam: file inspection, pread, SIGPIPE-free writes, poll.
+// POSIX part of the platform seam: file inspection, pread, SIGPIPE-free writes, poll. Each call
+// retries EINTR through call_retrying_eintr (src/posix_call.hpp).
 //
 #include <zerocopy/detail/platform.hpp>
 
 #if !defined(_WIN32)
 
+#include "posix_call.hpp"
 #include "sigpipe_guard.hpp"
 
 #include <zerocopy/error.hpp>
@@ -43,43 +45,21 @@ boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& s
 }
 
 io_result read_at(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
-    io_result r;
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return r;  // past any EOF
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past any EOF
     if (size > max_io) size = max_io;
-    for (;;) {
-        ssize_t const n = ::pread(file, data, size, static_cast<off_t>(offset));
-        if (n >= 0) {
-            r.bytes = static_cast<std::size_t>(n);
-            return r;
-        }
-        if (errno != EINTR) {
-            r.ec = last_error();
-            return r;
-        }
-    }
+    return call_retrying_eintr([&] { return ::pread(file, data, size, static_cast<off_t>(offset)); });
 }
 
 io_result write_some_nosignal(native_stream_handle out, void const* data, std::size_t size) noexcept {
-    io_result r;
     if (size > max_io) size = max_io;
     sigpipe_guard guard;
-    for (;;) {
-        ssize_t const n = ::write(out, data, size);
-        if (n >= 0) {
-            r.bytes = static_cast<std::size_t>(n);
-            guard.discard_if(r.bytes < size);  // a short write may have met a vanished reader
-            return r;
-        }
-        if (errno != EINTR) {
-            r.ec = last_error();
-            guard.discard_if(errno == EPIPE);
-            return r;
-        }
-    }
+    io_result const r = call_retrying_eintr([&] { return ::write(out, data, size); });
+    // A failure with EPIPE, or a short write that may have met a vanished reader, may have raised it.
+    guard.discard_if(r.ec ? r.ec.value() == EPIPE : r.bytes < size);
+    return r;
 }
 
 io_result send_nosignal(native_stream_handle out, void const* data, std::size_t size, bool more) noexcept {
-    io_result r;
     if (size > max_io) size = max_io;
     int flags = MSG_NOSIGNAL;
 #if defined(MSG_MORE)
@@ -87,17 +67,7 @@ io_result send_nosignal(native_stream_handle out, void const* data, std::size_t 
 #else
     (void)more;
 #endif
-    for (;;) {
-        ssize_t const n = ::send(out, data, size, flags);
-        if (n >= 0) {
-            r.bytes = static_cast<std::size_t>(n);
-            return r;
-        }
-        if (errno != EINTR) {
-            r.ec = last_error();
-            return r;
-        }
-    }
+    return call_retrying_eintr([&] { return ::send(out, data, size, flags); });
 }
 
 boost::system::error_code wait_writable(native_stream_handle out) noexcept {

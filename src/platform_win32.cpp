@@ -2,7 +2,8 @@
 // Windows part of the platform seam: TransmitFile, ReadFile at explicit offsets, file checks.
 //
 // The asynchronous driver starts TransmitFile on an OVERLAPPED of asio::windows::overlapped_ptr
-// (start_native_send); the completion comes through the io_context's completion port. The
+// (overlapped_send::start, which also takes one of the client editions' two TransmitFile slots);
+// the completion comes through the io_context's completion port. The
 // blocking twin uses native_send, which waits on an event whose low bit is set, so that no
 // completion packet reaches the port the socket is bound to.
 //
@@ -17,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <utility>
 
 #include <winsock2.h>
 #include <mswsock.h>
@@ -186,16 +188,19 @@ boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& s
     return {};
 }
 
-bool has_native_send() noexcept {
-#if defined(ZEROCOPY_NO_NATIVE_SENDFILE)
-    return false;
-#else
-    return true;
-#endif
+bool has_native_send() noexcept { return true; }
+
+namespace {
+TRANSMIT_FILE_BUFFERS* head_buffers(TRANSMIT_FILE_BUFFERS& b, void const* head, std::size_t head_size) noexcept {
+    if (head_size == 0) return nullptr;
+    b.Head = const_cast<void*>(head);
+    b.HeadLength = static_cast<DWORD>(head_size);
+    return &b;
 }
+}  // namespace
 
 io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
-                      std::size_t count) noexcept {
+                      std::size_t count, void const* head, std::size_t head_size) noexcept {
     io_result r;
     if (count > transmit_file_max) count = transmit_file_max;
     thread_event& ev = this_thread_event();
@@ -208,7 +213,8 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
     ov.hEvent = ev.for_overlapped();
     acquire_transmit_slot(false);
     SOCKET const s = static_cast<SOCKET>(out);
-    BOOL ok = ::TransmitFile(s, file, static_cast<DWORD>(count), 0, &ov, nullptr, 0);
+    TRANSMIT_FILE_BUFFERS buffers{};
+    BOOL ok = ::TransmitFile(s, file, static_cast<DWORD>(count), 0, &ov, head_buffers(buffers, head, head_size), 0);
     DWORD e = ok ? 0 : static_cast<DWORD>(::WSAGetLastError());
     DWORD n = 0;
     if (ok || e == ERROR_IO_PENDING) {
@@ -223,35 +229,38 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
     return r;
 }
 
-boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
-                                            std::uint64_t offset, std::size_t count, void* overlapped,
-                                            void const* head, std::size_t head_size, void const* tail,
-                                            std::size_t tail_size) noexcept {
+bool overlapped_send::acquire(bool may_refuse) noexcept {
+    if (!acquire_transmit_slot(may_refuse)) return false;
+    slot_ = true;
+    return true;
+}
+
+boost::system::error_code overlapped_send::start(native_stream_handle out, native_file_handle file,
+                                                 std::uint64_t offset, std::size_t count, void const* head,
+                                                 std::size_t head_size, void* overlapped) noexcept {
     if (count > transmit_file_max) count = transmit_file_max;
     OVERLAPPED* const ov = static_cast<OVERLAPPED*>(overlapped);
     set_offset(*ov, offset);
     TRANSMIT_FILE_BUFFERS buffers{};
-    buffers.Head = const_cast<void*>(head);
-    buffers.HeadLength = static_cast<DWORD>(head_size);
-    buffers.Tail = const_cast<void*>(tail);
-    buffers.TailLength = static_cast<DWORD>(tail_size);
-    bool const with_buffers = head_size != 0 || tail_size != 0;
     BOOL const ok = ::TransmitFile(static_cast<SOCKET>(out), file, static_cast<DWORD>(count), 0, ov,
-                                   with_buffers ? &buffers : nullptr, 0);
+                                   head_buffers(buffers, head, head_size), 0);
     DWORD const e = ok ? 0 : static_cast<DWORD>(::WSAGetLastError());
     if (!ok && e != ERROR_IO_PENDING) return translate(win32_error(e));
     return {};
 }
 
-boost::system::error_code native_send_error(boost::system::error_code ec) noexcept { return translate(ec); }
+boost::system::error_code overlapped_send::complete(boost::system::error_code ec) noexcept {
+    release();
+    return translate(ec);
+}
 
-void cancel_native_send(native_stream_handle out, void* overlapped) noexcept {
+void overlapped_send::cancel(native_stream_handle out, void* overlapped) noexcept {
     ::CancelIoEx(reinterpret_cast<HANDLE>(out), static_cast<OVERLAPPED*>(overlapped));
 }
 
-bool acquire_native_send_slot(bool refuse_when_busy) noexcept { return acquire_transmit_slot(refuse_when_busy); }
-
-void release_native_send_slot() noexcept { release_transmit_slot(); }
+void overlapped_send::release() noexcept {
+    if (std::exchange(slot_, false)) release_transmit_slot();
+}
 
 io_result read_at(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
     io_result r;
@@ -281,18 +290,6 @@ io_result read_at(native_file_handle file, std::uint64_t offset, void* data, std
         return r;
     }
     r.bytes = n;
-    return r;
-}
-
-io_result write_some_nosignal(native_stream_handle out, void const* data, std::size_t size) noexcept {
-    // Windows has no SIGPIPE; a plain send. (No stream kind uses this path on Windows.)
-    io_result r;
-    int const len = static_cast<int>(size > 0x7fffffff ? 0x7fffffff : size);
-    int const n = ::send(static_cast<SOCKET>(out), static_cast<char const*>(data), len, 0);
-    if (n == SOCKET_ERROR)
-        r.ec = win32_error(static_cast<DWORD>(::WSAGetLastError()));
-    else
-        r.bytes = static_cast<std::size_t>(n);
     return r;
 }
 

@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace zerocopy {
 namespace detail {
 
 namespace errc = boost::system::errc;
+using boost::asio::cancellation_type;
 
 namespace {
 bool would_block(boost::system::error_code const& ec) noexcept {
@@ -27,14 +29,15 @@ std::size_t clamp_size(std::uint64_t remaining, std::size_t limit) noexcept {
 }  // namespace
 
 sendfile_fsm::sendfile_fsm(std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
-                           stream_kind kind, bool platform_native) noexcept
+                           stream_kind kind, platform_caps caps, std::size_t head_size) noexcept
     : offset_(offset),
       count_(count),
+      head_size_(head_size),
       max_chunk_(options.max_chunk ? options.max_chunk : sendfile_options{}.max_chunk),
       buffer_size_(options.buffer_size ? options.buffer_size : sendfile_options{}.buffer_size),
       mode_(options.mode),
       kind_(kind),
-      platform_native_(platform_native) {}
+      caps_(caps) {}
 
 bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexcept {
     // What Linux answers when it cannot splice this file to this descriptor: EINVAL (no
@@ -45,8 +48,103 @@ bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexce
            ec == errc::cross_device_link || ec == errc::operation_not_permitted;
 }
 
-fsm_action sendfile_fsm::start(boost::system::error_code inspect_ec, std::uint64_t file_size) noexcept {
-    if (inspect_ec) return finish(inspect_ec);
+fsm_action sendfile_fsm::resume(fsm_event const& ev) {
+    BOOST_ASSERT_MSG(last_.kind_ != fsm_action::done, "sendfile_fsm: resumed after done");
+    BOOST_ASSERT_MSG(ev.answers == last_.kind_, "sendfile_fsm: the event does not answer the last action");
+    now_ = ev.now;
+    fsm_action next;
+    switch (last_.kind_) {
+        case fsm_action::inspect:
+            next = on_inspect(ev);
+            break;
+        case fsm_action::send_head:
+            head_sent_ += static_cast<std::size_t>(ev.bytes);
+            // A full socket leaves the rest to write_head (issue() sees head_tried_).
+            next = ev.ec && !would_block(ev.ec) ? finish(ev.ec) : deferred_;
+            break;
+        case fsm_action::write_head:
+            head_sent_ += static_cast<std::size_t>(ev.bytes);
+            next = ev.ec ? finish(ev.ec) : deferred_;
+            break;
+        case fsm_action::narrow_cancellation:
+            next = deferred_;
+            break;
+        case fsm_action::send_native:
+            next = on_native(ev);
+            break;
+        case fsm_action::wait_writable:
+            if (ev.ec) {
+                next = finish(ev.ec);
+            } else {
+                turn_ = 0;  // having waited, this is a new turn
+                next = native_ ? next_send() : next_try_write();
+            }
+            break;
+        case fsm_action::yield:
+            next = native_ ? next_send() : next_read();
+            break;
+        case fsm_action::read:
+            next = on_read(ev);
+            break;
+        case fsm_action::write:
+        case fsm_action::write_some:
+            next = on_write(ev);
+            break;
+        case fsm_action::try_write:
+            next = on_try_write(ev);
+            break;
+        case fsm_action::done:
+            return last_;
+    }
+    return issue(next, ev.cancelled);
+}
+
+// Puts what the transfer needs before `next` in front of it: the end on cancellation, the
+// narrowing of cancellation once bytes are out, the head before the file's first byte.
+fsm_action sendfile_fsm::issue(fsm_action next, boost::asio::cancellation_type_t cancelled) noexcept {
+    if (next.kind_ != fsm_action::done) {
+        // Total cancellation only while nothing was sent: bytes on the wire are a side effect. This
+        // also covers bytes counted by this very event (a TransmitFile that sent some, then saw a
+        // `total` request, which its cancellation handler ignored).
+        auto const honoured = bytes_transferred() == 0
+                                  ? cancellation_type::terminal | cancellation_type::partial | cancellation_type::total
+                                  : cancellation_type::terminal | cancellation_type::partial;
+        if ((cancelled & honoured) != cancellation_type::none) next = finish(boost::asio::error::operation_aborted);
+    }
+    // A failed transfer never sends its head; a successful one (an empty range) still does.
+    if (next.kind_ == fsm_action::done && (next.ec_ || head_rest() == 0)) return last_ = next;
+    if (!narrowed_ && bytes_transferred() != 0) {
+        narrowed_ = true;
+        deferred_ = next;
+        return last_ = fsm_action(fsm_action::narrow_cancellation);
+    }
+    if (head_rest() != 0) {
+        if (next.kind_ == fsm_action::send_native && caps_.native_head) {
+            // The head goes first in the same native call.
+            next.head_offset_ = head_sent_;
+            next.head_size_ = head_rest();
+            return last_ = next;
+        }
+        deferred_ = next;
+        fsm_action h(fsm_action::write_head);
+        h.head_offset_ = head_sent_;
+        h.size_ = head_rest();
+        if (!head_tried_ && caps_.send_more &&
+            (kind_ == stream_kind::socket || kind_ == stream_kind::timed_socket)) {
+            // What fits at once, with MSG_MORE when the file's bytes follow at once (an empty range
+            // sends the head alone: it must not wait for more). No TCP_CORK and its three syscalls.
+            head_tried_ = true;
+            h.kind_ = fsm_action::send_head;
+            h.flag_ = next.kind_ == fsm_action::send_native || next.kind_ == fsm_action::read;
+        }
+        return last_ = h;
+    }
+    return last_ = next;
+}
+
+fsm_action sendfile_fsm::on_inspect(fsm_event const& ev) noexcept {
+    if (ev.ec) return finish(ev.ec);
+    std::uint64_t const file_size = ev.bytes;
     if (count_ == to_end) {
         if (offset_ > file_size) return finish(error::unexpected_eof);
         end_ = file_size;
@@ -55,12 +153,12 @@ fsm_action sendfile_fsm::start(boost::system::error_code inspect_ec, std::uint64
                    ? std::numeric_limits<std::uint64_t>::max()
                    : offset_ + count_;
         // The size taken now is the truth for the whole transfer: a range that already ends
-        // past the end of the file fails before any byte is sent.
+        // past the end of the file fails before any byte (and its head) is sent.
         if (end_ > file_size) return finish(error::unexpected_eof);
     }
     if (remaining() == 0) return finish({});
 
-    bool const native_capable = platform_native_ && kind_ != stream_kind::generic;
+    bool const native_capable = caps_.native && kind_ != stream_kind::generic;
     switch (mode_) {
         case send_mode::buffered:
             native_ = false;
@@ -77,29 +175,24 @@ fsm_action sendfile_fsm::start(boost::system::error_code inspect_ec, std::uint64
 }
 
 fsm_action sendfile_fsm::next_send() noexcept {
-    state_ = state::native;
-    fsm_action a;
-    a.kind = fsm_action::send_native;
-    a.offset = offset_ + sent_;
-    a.size = clamp_size(remaining(), max_chunk_ - turn_);
+    fsm_action a(fsm_action::send_native);
+    a.offset_ = offset_ + sent_;
+    a.size_ = clamp_size(remaining(), max_chunk_ - turn_);
+    a.flag_ = mode_ == send_mode::automatic;
     return a;
 }
 
 fsm_action sendfile_fsm::next_read() noexcept {
-    state_ = state::buffer_read;
-    fsm_action a;
-    a.kind = fsm_action::read;
-    a.offset = offset_ + sent_;
-    a.size = clamp_size(remaining(), buffer_size_);
+    fsm_action a(fsm_action::read);
+    a.offset_ = offset_ + sent_;
+    a.size_ = clamp_size(remaining(), buffer_size_);
     return a;
 }
 
 fsm_action sendfile_fsm::next_try_write() noexcept {
-    state_ = state::buffer_write;
-    fsm_action a;
-    a.kind = fsm_action::try_write;
-    a.buffer_offset = buffer_pos_;
-    a.size = buffered_ - buffer_pos_;
+    fsm_action a(fsm_action::try_write);
+    a.head_offset_ = buffer_pos_;
+    a.size_ = buffered_ - buffer_pos_;
     return a;
 }
 
@@ -109,69 +202,75 @@ fsm_action sendfile_fsm::after_progress(std::size_t n) noexcept {
     if (turn_ >= max_chunk_) {
         // Fairness: this operation had its turn; let the executor run other work first.
         turn_ = 0;
-        fsm_action a;
-        a.kind = fsm_action::yield;
-        return a;
+        return fsm_action(fsm_action::yield);
     }
     return native_ ? next_send() : next_read();
 }
 
 fsm_action sendfile_fsm::finish(boost::system::error_code ec) noexcept {
-    state_ = state::done;
-    fsm_action a;
-    a.kind = fsm_action::done;
-    a.ec = ec;
+    fsm_action a(fsm_action::done);
+    a.ec_ = ec;
     return a;
 }
 
-fsm_action sendfile_fsm::on_native(boost::system::error_code ec, std::size_t n) noexcept {
+fsm_action sendfile_fsm::fall_back() noexcept {
+    // The refused call sent nothing, so the buffered path continues from exactly where the
+    // native one stopped.
+    native_ = false;
+    turn_ = 0;
+    return next_read();
+}
+
+fsm_action sendfile_fsm::on_native(fsm_event const& ev) {
+    if (ev.busy) {
+        // No slot for the primitive (Windows' client editions): a refusal, nothing sent.
+        BOOST_ASSERT_MSG(last_.flag_, "sendfile_fsm: busy reported for a send that may not refuse");
+        return fall_back();
+    }
+    std::size_t n = static_cast<std::size_t>(ev.bytes);
+    if (last_.head_size_ != 0) {
+        // The head went first in this call: its bytes are not the file's.
+        std::size_t const h = std::min(n, last_.head_size_);
+        head_sent_ += h;
+        n -= h;
+        // Part of the head only: the stream failed; nothing of the file was sent. Nothing at all
+        // (a refusal, an error): the head stays first in line.
+        if (h != 0 && h != last_.head_size_)
+            return finish(ev.ec ? ev.ec : boost::system::error_code(boost::asio::error::connection_aborted));
+    }
     if (n > 0) {
         sent_ += n;
-        return after_progress(n);
+        if (!ev.ec) return after_progress(n);
+        // A count and an error (an overlapped TransmitFile): the bytes count, then the error is
+        // handled as the next attempt's, as sendfile(2) would report it.
+        if (remaining() == 0) return finish({});
+        turn_ += n;
     }
+    return on_native_error(ev.ec);
+}
+
+fsm_action sendfile_fsm::on_native_error(boost::system::error_code const& ec) noexcept {
     if (!ec) return finish(error::unexpected_eof);  // 0 bytes: the file ends here (truncated)
     if (would_block(ec)) {
-        fsm_action a;
         if (kind_ == stream_kind::timed_socket) {
             // Wait through the stream's own write of the next piece, so its timer applies.
-            state_ = state::piece_read;
-            a.kind = fsm_action::read;
-            a.offset = offset_ + sent_;
-            a.size = clamp_size(remaining(), buffer_size_);
-            return a;
+            piece_ = true;
+            return next_read();
         }
-        state_ = state::waiting;
-        a.kind = fsm_action::wait_writable;
-        return a;
+        return fsm_action(fsm_action::wait_writable);
     }
-    if (mode_ == send_mode::automatic && is_native_refusal(ec)) {
-        // The kernel refused this file; the refused call sent nothing, so the buffered path
-        // continues from exactly where the native one stopped.
-        native_ = false;
-        turn_ = 0;
-        return next_read();
-    }
+    if (mode_ == send_mode::automatic && is_native_refusal(ec)) return fall_back();
     return finish(ec);
 }
 
-fsm_action sendfile_fsm::on_wait(boost::system::error_code ec) noexcept {
-    if (ec) return finish(ec);
-    turn_ = 0;  // having waited, this is a new turn
-    return native_ ? next_send() : next_try_write();
-}
-
-fsm_action sendfile_fsm::on_yield() noexcept {
-    return native_ ? next_send() : next_read();
-}
-
-fsm_action sendfile_fsm::on_read(boost::system::error_code ec, std::size_t n) noexcept {
-    if (ec) return finish(ec);
-    if (n == 0) return finish(error::unexpected_eof);
-    fsm_action a;
-    a.size = n;
-    if (state_ == state::piece_read) {
-        state_ = state::piece_write;
-        a.kind = fsm_action::write_some;
+fsm_action sendfile_fsm::on_read(fsm_event const& ev) noexcept {
+    bool const piece = std::exchange(piece_, false);
+    if (ev.ec) return finish(ev.ec);
+    if (ev.bytes == 0) return finish(error::unexpected_eof);
+    std::size_t const n = static_cast<std::size_t>(ev.bytes);
+    if (piece) {
+        fsm_action a(fsm_action::write_some);
+        a.size_ = n;
         return a;
     }
     if (kind_ == stream_kind::descriptor) {
@@ -179,24 +278,26 @@ fsm_action sendfile_fsm::on_read(boost::system::error_code ec, std::size_t n) no
         buffer_pos_ = 0;
         return next_try_write();
     }
-    state_ = state::buffer_write;
-    a.kind = fsm_action::write;
+    fsm_action a(fsm_action::write);
+    a.size_ = n;
     return a;
 }
 
-fsm_action sendfile_fsm::on_write(boost::system::error_code ec, std::size_t n) noexcept {
+fsm_action sendfile_fsm::on_write(fsm_event const& ev) noexcept {
+    std::size_t const n = static_cast<std::size_t>(ev.bytes);
     sent_ += n;
-    if (state_ == state::piece_write) {
-        if (ec) return finish(ec);
+    if (ev.ec) return finish(ev.ec);
+    if (last_.kind_ == fsm_action::write_some) {
+        // The piece waited for writability: a new turn, back to zero-copy for the rest.
         if (remaining() == 0) return finish({});
-        turn_ = 0;  // the piece waited for writability: a new turn, back to zero-copy
+        turn_ = 0;
         return next_send();
     }
-    if (ec) return finish(ec);
     return after_progress(n);
 }
 
-fsm_action sendfile_fsm::on_try_write(boost::system::error_code ec, std::size_t n) noexcept {
+fsm_action sendfile_fsm::on_try_write(fsm_event const& ev) noexcept {
+    std::size_t const n = static_cast<std::size_t>(ev.bytes);
     if (n > 0) {
         sent_ += n;
         buffer_pos_ += n;
@@ -206,17 +307,8 @@ fsm_action sendfile_fsm::on_try_write(boost::system::error_code ec, std::size_t 
         }
         return after_progress(n);
     }
-    if (!ec || would_block(ec)) {
-        state_ = state::waiting;
-        fsm_action a;
-        a.kind = fsm_action::wait_writable;
-        return a;
-    }
-    return finish(ec);
-}
-
-fsm_action sendfile_fsm::on_cancel() noexcept {
-    return finish(boost::asio::error::operation_aborted);
+    if (!ev.ec || would_block(ev.ec)) return fsm_action(fsm_action::wait_writable);
+    return finish(ev.ec);
 }
 
 }  // namespace detail

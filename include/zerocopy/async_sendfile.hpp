@@ -23,9 +23,12 @@ namespace zerocopy {
     The bytes `[offset, offset + count)` of `file` are written to `stream`. On Linux, when
     `stream` is a stream socket (TCP, `local::stream_protocol`), a `beast::basic_stream` over
     one, or a `posix::stream_descriptor`, the kernel moves them with `sendfile(2)` without
-    copying them through user space. Every other stream (for example `ssl::stream`), other
-    platforms, and files the kernel refuses take the buffered path: `pread` into one buffer of
-    `options.buffer_size` bytes and `asio::async_write` to the stream.
+    copying them through user space; on Windows, when it is a TCP socket, with an overlapped
+    `TransmitFile`. Every other stream (for example `ssl::stream`), other platforms, and files
+    the kernel refuses take the buffered path: a positioned read (`pread`, `ReadFile`) into one
+    buffer of `options.buffer_size` bytes and `asio::async_write` to the stream. On a client
+    edition of Windows, which runs two `TransmitFile` calls at a time system-wide, a third
+    transfer in `send_mode::automatic` takes the buffered path instead of queueing.
 
     The operation continues until one of the following is true:
     @li `count` bytes have been sent;
@@ -135,9 +138,11 @@ auto async_sendfile(AsyncWriteStream& stream, File& file, std::uint64_t offset, 
 
 /** Send a range of a file to a stream, blocking until done: the twin of `async_sendfile`.
 
-    Same semantics (range, size taken at the start, `error::unexpected_eof`, file position
-    untouched, no SIGPIPE, fallback rules). If the stream's descriptor is non-blocking, the
-    calling thread waits for writability with `poll`.
+    Same semantics and the same decisions (one state machine drives both: range, size taken at
+    the start, `error::unexpected_eof`, file position untouched, no SIGPIPE, fallback rules,
+    fairness turns). The calling thread waits for writability with `poll` (the descriptor is put
+    in Asio's internal non-blocking mode, as for the asynchronous operation; the stream's own
+    blocking writes keep blocking).
 
     @returns The number of bytes handed to the stream, on success and on error.
 */

@@ -1,4 +1,8 @@
-// Integration tests of zerocopy::async_sendfile over real loopback sockets, pipes and files.
+// Integration tests of zerocopy::async_sendfile over real loopback sockets, pipes and files. Portable:
+// the Windows test build (test/windows/CMakeLists.txt, MinGW + Wine) compiles this file too, against
+// test/windows/shim/common/test_util.hpp; what only POSIX has (AF_UNIX, pipes, SIGPIPE, descriptor
+// reuse, O_NONBLOCK) is under #if !defined(_WIN32), and what only Windows has (TransmitFile slots,
+// overlapped handles) is in test/windows/core_windows.cpp.
 #include <zerocopy/async_sendfile.hpp>
 // The header must be self-contained: included first above.
 #include <zerocopy.hpp>
@@ -9,14 +13,26 @@
 #include <boost/asio.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
+#include <thread>
+
+#if !defined(_WIN32)
 #include <signal.h>
 #include <sys/resource.h>
+#endif
 
 namespace asio = boost::asio;
 using boost::system::error_code;
 using namespace zerocopy_test;
 
 namespace {
+
+#if !defined(_WIN32)
+// The shim has these for HANDLEs (test/windows/shim/common/test_util.hpp).
+std::int64_t file_position(int fd) { return static_cast<std::int64_t>(::lseek(fd, 0, SEEK_CUR)); }
+void set_file_position(int fd, std::int64_t p) { BOOST_REQUIRE(::lseek(fd, static_cast<off_t>(p), SEEK_SET) == p); }
+void set_file_size(int fd, std::uint64_t size) { BOOST_REQUIRE(::ftruncate(fd, static_cast<off_t>(size)) == 0); }
+#endif
 
 template <class Pair>
 void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset,
@@ -25,7 +41,7 @@ void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_
     Pair p(ioc);
     temp_file f(file_size);
     // The file position must be neither used nor changed.
-    BOOST_REQUIRE(::lseek(f.fd(), 12345, SEEK_SET) == 12345);
+    set_file_position(f.fd(), 12345);
     receiver rx(p.b.native_handle(), offset);
     zerocopy::sendfile_options opt;
     opt.mode = mode;
@@ -45,7 +61,7 @@ void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_
         BOOST_TEST(r.n == expected);
         BOOST_TEST(rx.received() == expected);
         BOOST_TEST(rx.mismatches() == 0u);
-        BOOST_TEST(::lseek(f.fd(), 0, SEEK_CUR) == 12345);
+        BOOST_TEST(file_position(f.fd()) == 12345);
     }
 }
 
@@ -66,13 +82,16 @@ BOOST_AUTO_TEST_CASE(exact_range_tcp_unix_pipe_all_modes) {
     for (auto mode : all_modes)
         for (auto const& k : cases) {
             check_range<tcp_pair>(mode, k.size, k.offset, k.count);
+#if !defined(_WIN32)
             check_range<unix_pair>(mode, k.size, k.offset, k.count);
             check_range<pipe_pair>(mode, k.size, k.offset, k.count);
+#endif
         }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
 
+#if !defined(_WIN32)
 namespace {
 
 // Fills a pipe until it would block (a pipe's capacity is exact, a socket's is not).
@@ -86,6 +105,7 @@ void fill_send_buffer(Stream& s) {
 }
 
 }  // namespace
+#endif
 
 BOOST_AUTO_TEST_SUITE(errors)
 
@@ -94,7 +114,7 @@ BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
         asio::io_context ioc;
         tcp_pair p(ioc);
         small_buffers(p.a, p.b);
-        temp_file f(32 << 20);
+        temp_file f(16 << 20);
         result r;
         zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
                                  [&](error_code ec, std::uint64_t n) {
@@ -110,10 +130,12 @@ BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
         ioc.run();
         peer.join();
         BOOST_TEST(r.done);
-        BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe),
+        // (Windows: TransmitFile may report the reset as connection_aborted.)
+        BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe ||
+                    r.ec == asio::error::connection_aborted),
                    r.ec.message());
         BOOST_TEST(r.n >= (1u << 20));
-        BOOST_TEST(r.n < (32u << 20));
+        BOOST_TEST(r.n < (16u << 20));
     }
 }
 
@@ -139,12 +161,15 @@ BOOST_AUTO_TEST_CASE(file_truncated_during_transfer_is_unexpected_eof) {
         tcp_pair p(ioc);
         small_buffers(p.a, p.b);
         temp_file f(16 << 20);
-        // A slow reader (at most ~6 MiB/s) keeps the transfer going while the file shrinks to 8 MiB.
+        // A slow reader (at most ~6 MiB/s) keeps the transfer going while the file shrinks to 8 MiB;
+        // the turns are short, so that no TransmitFile is under way across the new end for long.
         receiver rx(p.b.native_handle(), 0, {}, 64 * 1024, std::chrono::milliseconds(10));
         asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-        t.async_wait([&](error_code) { BOOST_REQUIRE(::ftruncate(f.fd(), 8 << 20) == 0); });
+        t.async_wait([&](error_code) { set_file_size(f.fd(), 8 << 20); });
+        zerocopy::sendfile_options o = mode_opts(mode);
+        o.max_chunk = 256 * 1024;
         result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o,
                                  [&](error_code ec, std::uint64_t n) {
                                      r = {ec, n, true};
                                      p.a.shutdown(asio::socket_base::shutdown_send);
@@ -184,27 +209,45 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
     asio::io_context ioc;
     tcp_pair p(ioc);
     temp_file f(1000);
+    struct c {
+        zerocopy::native_file_handle h;
+        error_code expected;
+        char const* what;
+    };
+#if defined(_WIN32)
+    HANDLE const dir = ::CreateFileW(temp_dir().c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                                     OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    BOOST_REQUIRE(dir != INVALID_HANDLE_VALUE);
+    HANDLE const wronly = f.reopen(GENERIC_WRITE);
+    BOOST_REQUIRE(wronly != INVALID_HANDLE_VALUE);
+    HANDLE pipe_r = nullptr, pipe_w = nullptr;
+    BOOST_REQUIRE(::CreatePipe(&pipe_r, &pipe_w, nullptr, 0));
+    std::vector<c> const cases{
+        {dir, zerocopy::error::not_a_regular_file, "directory"},
+        {reinterpret_cast<HANDLE>(static_cast<SOCKET>(p.b.native_handle())), zerocopy::error::not_a_regular_file,
+         "socket"},
+        {pipe_r, zerocopy::error::not_a_regular_file, "pipe"},
+        {wronly, zerocopy::error::file_not_readable, "write-only"},
+        {INVALID_HANDLE_VALUE, asio::error::bad_descriptor, "invalid"},
+        {nullptr, asio::error::bad_descriptor, "null"}};
+#else
     int const dir = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int const wronly = f.reopen(O_WRONLY);
     int pipefd[2];
     BOOST_REQUIRE(::pipe(pipefd) == 0);
     int closed = ::dup(f.fd());
     ::close(closed);
-    struct c {
-        int fd;
-        error_code expected;
-        char const* what;
-    };
     std::vector<c> const cases{{dir, zerocopy::error::not_a_regular_file, "directory"},
                                {p.b.native_handle(), zerocopy::error::not_a_regular_file, "socket"},
                                {pipefd[0], zerocopy::error::not_a_regular_file, "pipe"},
                                {wronly, zerocopy::error::file_not_readable, "write-only"},
                                {closed, asio::error::bad_descriptor, "closed"}};
+#endif
     for (auto mode : all_modes)
         for (auto const& k : cases) {
             BOOST_TEST_CONTEXT(k.what << " mode " << int(mode)) {
                 result r;
-                zerocopy::async_sendfile(p.a, k.fd, 0, 10, mode_opts(mode),
+                zerocopy::async_sendfile(p.a, k.h, 0, 10, mode_opts(mode),
                                          [&](error_code ec, std::uint64_t n) {
                                              r = {ec, n, true};
                                          });
@@ -213,24 +256,49 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
                 BOOST_TEST(r.ec == k.expected, r.ec.message());
                 BOOST_TEST(r.n == 0u);
                 error_code ec;
-                BOOST_TEST(zerocopy::sendfile(p.a, k.fd, 0, 10, mode_opts(mode), ec) == 0u);
-                BOOST_TEST(ec == k.expected);
+                BOOST_TEST(zerocopy::sendfile(p.a, k.h, 0, 10, mode_opts(mode), ec) == 0u);
+                BOOST_TEST(ec == k.expected, ec.message());
             }
         }
     // Nothing reached the peer.
     p.b.non_blocking(true);
-    char c;
+    char ch;
     error_code ec;
-    p.b.read_some(asio::buffer(&c, 1), ec);
+    p.b.read_some(asio::buffer(&ch, 1), ec);
     BOOST_TEST(ec == asio::error::would_block);
+#if defined(_WIN32)
+    ::CloseHandle(dir);
+    ::CloseHandle(wronly);
+    ::CloseHandle(pipe_r);
+    ::CloseHandle(pipe_w);
+#else
     ::close(dir);
     ::close(wronly);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
+#endif
+}
+
+BOOST_AUTO_TEST_CASE(closed_stream_is_bad_descriptor) {
+    for (auto mode : all_modes) {
+        asio::io_context ioc;
+        tcp_pair p(ioc);
+        temp_file f(1000);
+        p.a.close();
+        result r;
+        zerocopy::async_sendfile(p.a, f.fd(), 0, 10, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+        });
+        ioc.run();
+        BOOST_TEST(r.done);
+        BOOST_TEST(r.ec == asio::error::bad_descriptor, r.ec.message());
+        BOOST_TEST(r.n == 0u);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
 
+#if !defined(_WIN32)  // Windows has no SIGPIPE, no AF_UNIX stream pair here, no pipe stream
 BOOST_AUTO_TEST_SUITE(sigpipe)
 
 template <class Pair>
@@ -286,6 +354,7 @@ BOOST_AUTO_TEST_CASE(peer_gone_is_an_error_not_a_signal) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+#endif
 
 BOOST_AUTO_TEST_SUITE(cancellation)
 
@@ -345,6 +414,7 @@ BOOST_AUTO_TEST_CASE(total_only_while_nothing_was_sent) {
             BOOST_TEST(r.n == (4u << 20));
             BOOST_TEST(rx->received() == (4u << 20));
         }
+#if !defined(_WIN32)
         // Nothing sent yet (a pipe that is full before the transfer starts): total cancels.
         {
             asio::io_context ioc;
@@ -371,6 +441,7 @@ BOOST_AUTO_TEST_CASE(total_only_while_nothing_was_sent) {
             BOOST_TEST(r.ec == asio::error::operation_aborted);
             BOOST_TEST(r.n == 0u);
         }
+#endif
     }
 }
 
@@ -393,13 +464,41 @@ BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
                 else
                     p.a.cancel();
             });
+            // Wine 8 does not abort a pending TransmitFile (nor Asio's own WSASend) when its socket is
+            // closed (Windows cancels every request of a handle when it is closed); the peer's reset
+            // ends it there.
+            bool close_needed_reset = false;
+            asio::steady_timer wine_guard(ioc, std::chrono::seconds(2));
+            wine_guard.async_wait([&](error_code ec) {
+                if (ec || r.done) return;
+                close_needed_reset = true;
+                p.b.set_option(asio::socket_base::linger(true, 0));
+                p.b.close();
+            });
+            while (!r.done && ioc.run_one()) {
+            }
+            wine_guard.cancel();
             ioc.run();
-            BOOST_TEST(r.done);
-            BOOST_TEST(r.ec == asio::error::operation_aborted, r.ec.message());
-            BOOST_TEST(r.n > 0u);
+            BOOST_TEST_CONTEXT("mode " << int(mode) << " close " << use_close) {
+                BOOST_TEST(r.done);
+#if defined(_WIN32)
+                if (close_needed_reset) {
+                    BOOST_TEST_MESSAGE("ended by the peer's reset (Wine): " << r.ec.message());
+                    BOOST_TEST(use_close);
+                    BOOST_TEST(r.ec.failed());
+                    continue;
+                }
+#else
+                BOOST_TEST(!close_needed_reset);
+#endif
+                BOOST_TEST((r.ec == asio::error::operation_aborted || (use_close && r.ec == asio::error::bad_descriptor)),
+                           r.ec.message());
+                BOOST_TEST(r.n > 0u);
+            }
         }
 }
 
+#if !defined(_WIN32)  // a descriptor number reused after close is POSIX's hazard
 BOOST_AUTO_TEST_CASE(close_between_turns_never_writes_to_a_reused_descriptor) {
     for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
         asio::io_context ioc;
@@ -434,6 +533,7 @@ BOOST_AUTO_TEST_CASE(close_between_turns_never_writes_to_a_reused_descriptor) {
         ::close(reused);
     }
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -444,7 +544,7 @@ BOOST_AUTO_TEST_CASE(sync_sendfile_same_semantics) {
         asio::io_context ioc;
         tcp_pair p(ioc);
         temp_file f(3 << 20);
-        ::lseek(f.fd(), 77, SEEK_SET);
+        set_file_position(f.fd(), 77);
         receiver rx(p.b.native_handle(), 1000);
         error_code ec;
         std::uint64_t const n = zerocopy::sendfile(p.a, f.fd(), 1000, 2 << 20, mode_opts(mode), ec);
@@ -457,12 +557,13 @@ BOOST_AUTO_TEST_CASE(sync_sendfile_same_semantics) {
         rx.join();
         BOOST_TEST(rx.received() == (2u << 20));
         BOOST_TEST(rx.mismatches() == 0u);
-        BOOST_TEST(::lseek(f.fd(), 0, SEEK_CUR) == 77);
+        BOOST_TEST(file_position(f.fd()) == 77);
     }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
 
+#if !defined(_WIN32)  // O_NONBLOCK: Windows' overlapped path leaves the socket's mode alone
 BOOST_AUTO_TEST_SUITE(stream_mode)
 
 // The operation makes the descriptor non-blocking (it must not block the thread), as Asio's own
@@ -536,3 +637,4 @@ BOOST_AUTO_TEST_CASE(user_set_non_blocking_is_respected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+#endif

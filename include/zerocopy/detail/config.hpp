@@ -12,17 +12,9 @@
 // the platforms this project builds for yet).
 #define ZEROCOPY_DECL
 
-// ZEROCOPY_HAS_NATIVE_SENDFILE: 1 where src/ has a native zero-copy primitive for sockets
-// (Linux sendfile(2), which also serves pipes; Windows TransmitFile); 0 elsewhere, where every
-// transfer takes the buffered path. Users may define ZEROCOPY_NO_NATIVE_SENDFILE to force the
-// buffered path everywhere.
-#if !defined(ZEROCOPY_HAS_NATIVE_SENDFILE)
-#if (defined(__linux__) || defined(_WIN32)) && !defined(ZEROCOPY_NO_NATIVE_SENDFILE)
-#define ZEROCOPY_HAS_NATIVE_SENDFILE 1
-#else
-#define ZEROCOPY_HAS_NATIVE_SENDFILE 0
-#endif
-#endif
+// Which native primitive a platform has (Linux sendfile(2), Windows TransmitFile, none elsewhere) is
+// decided in src/, behind detail/platform.hpp (has_native_send()), not by a macro here: a user's
+// translation unit never needs to know. send_mode::buffered forces the buffered path per operation.
 
 // What differs between the Boost versions zerocopy supports (1.81 and later), decided here and
 // nowhere else. Each switch is 0 or 1.

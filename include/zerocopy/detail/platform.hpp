@@ -10,12 +10,14 @@
 #define ZEROCOPY_DETAIL_PLATFORM_HPP
 
 #include <zerocopy/detail/config.hpp>
+#include <zerocopy/detail/sendfile_fsm.hpp>
 #include <zerocopy/file.hpp>
 
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 namespace zerocopy {
 namespace detail {
@@ -37,29 +39,51 @@ struct io_result {
 /// error::not_a_regular_file.
 ZEROCOPY_DECL boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& size) noexcept;
 
-/// True when this build has a native zero-copy primitive (Linux: sendfile(2)).
+/// True when this build has a native zero-copy primitive (Linux: sendfile(2); Windows:
+/// TransmitFile). False on other platforms: every transfer takes the buffered path there.
 ZEROCOPY_DECL bool has_native_send() noexcept;
 
+/// Whether the native primitive completes later, through the I/O completion port (Windows'
+/// overlapped TransmitFile, started with overlapped_send::start), rather than as one non-blocking call.
+#if defined(_WIN32)
+inline constexpr bool native_send_is_overlapped = true;
+#else
+inline constexpr bool native_send_is_overlapped = false;
+#endif
+
+/// What the state machine may ask of this build's seam (see sendfile_fsm).
+inline platform_caps platform_caps_of_this_build() noexcept {
+    platform_caps c;
+    c.native = has_native_send();
+    c.native_head = native_send_is_overlapped;  // TransmitFile's TRANSMIT_FILE_BUFFERS
+    c.send_more = !native_send_is_overlapped;   // send_nosignal with MSG_MORE (POSIX)
+    return c;
+}
+
 /// One zero-copy attempt: moves up to `count` bytes of `file` starting at `offset` to `out`
-/// (a socket or a pipe), without touching the file position and without raising SIGPIPE.
-/// Returns bytes == 0 and no error at end of file; would_block when `out` is full; the
-/// kernel's refusal (EINVAL, ENOSYS, ...) as is. Never blocks if `out` is non-blocking.
+/// (a socket or a pipe), without touching the file position and without raising SIGPIPE,
+/// `head` first where platform_caps::native_head (Windows; elsewhere `head_size` is 0; the
+/// count includes the head's bytes). Returns bytes == 0 and no error at end of file;
+/// would_block when `out` is full; the kernel's refusal (EINVAL, ENOSYS, ...) as is. Never
+/// blocks if `out` is non-blocking (Windows: waits for the call to complete).
 ZEROCOPY_DECL io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
-                                    std::size_t count) noexcept;
+                                    std::size_t count, void const* head = nullptr,
+                                    std::size_t head_size = 0) noexcept;
 
 /// Reads up to `size` bytes of `file` at `offset` (pread). bytes == 0 and no error at end of file.
 ZEROCOPY_DECL io_result read_at(native_file_handle file, std::uint64_t offset, void* data,
                                 std::size_t size) noexcept;
 
-/// Writes up to `size` bytes to the descriptor `out` (a pipe, a socket, a character device)
-/// without raising SIGPIPE; would_block when `out` is non-blocking and full.
-ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const* data,
-                                            std::size_t size) noexcept;
-
 /// Blocks until `out` is writable or in error (poll). For the blocking twin.
 ZEROCOPY_DECL boost::system::error_code wait_writable(native_stream_handle out) noexcept;
 
 #if !defined(_WIN32)
+/// Writes up to `size` bytes to the descriptor `out` (a pipe, a socket, a character device)
+/// without raising SIGPIPE; would_block when `out` is non-blocking and full. (The buffered path
+/// of a posix::stream_descriptor; Windows has no such stream.)
+ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const* data,
+                                            std::size_t size) noexcept;
+
 /// Sends up to `size` bytes to the socket `out` without raising SIGPIPE (MSG_NOSIGNAL); with
 /// `more`, tells the kernel that more bytes follow at once (Linux MSG_MORE: the bytes wait to
 /// leave in the same segment as the next write, here the file's first bytes). would_block when
@@ -70,41 +94,49 @@ ZEROCOPY_DECL io_result send_nosignal(native_stream_handle out, void const* data
 
 #if defined(_WIN32)
 // Windows: TransmitFile is asynchronous, completed through the I/O completion port. The
-// asynchronous driver starts it on an OVERLAPPED of asio::windows::overlapped_ptr and feeds
-// the completion to sendfile_fsm::on_native; native_send above is the blocking twin's form
-// (it waits on an event, without a completion packet).
+// asynchronous driver starts it on an OVERLAPPED of asio::windows::overlapped_ptr and reports the
+// completion to the state machine; native_send above is the blocking twin's form (it waits on an
+// event, without a completion packet).
 
 /// Most bytes one TransmitFile call may be asked for.
 inline constexpr std::size_t transmit_file_max = 2147483646;
 
-/// Starts one TransmitFile of up to `count` bytes of `file` at `offset` to the socket `out`,
-/// on `overlapped` (an OVERLAPPED* whose completion goes to the socket's completion port),
-/// with `head` sent before the file's bytes and `tail` after them (TRANSMIT_FILE_BUFFERS; the
-/// completion's count includes them). Returns no error when the completion will arrive;
-/// otherwise the error (nothing started).
-ZEROCOPY_DECL boost::system::error_code start_native_send(native_stream_handle out, native_file_handle file,
-                                                          std::uint64_t offset, std::size_t count,
-                                                          void* overlapped, void const* head = nullptr,
-                                                          std::size_t head_size = 0,
-                                                          void const* tail = nullptr,
-                                                          std::size_t tail_size = 0) noexcept;
+/// One overlapped TransmitFile of an operation, and the slot it holds (client editions of Windows
+/// run two TransmitFile calls at a time system-wide and queue the others behind them: a slow
+/// reader would then stall every other transfer of the machine). The slot is given back by
+/// complete(), or by the destructor when the operation is destroyed before its completion arrives
+/// (its io_context shut down).
+class overlapped_send {
+public:
+    overlapped_send() = default;
+    overlapped_send(overlapped_send&& other) noexcept : slot_(std::exchange(other.slot_, false)) {}
+    overlapped_send& operator=(overlapped_send&&) = delete;
+    ~overlapped_send() { release(); }
 
-/// Translates a TransmitFile completion's error as Asio does for its own socket operations
-/// (ERROR_NETNAME_DELETED is connection_reset, ERROR_PORT_UNREACHABLE connection_refused).
-ZEROCOPY_DECL boost::system::error_code native_send_error(boost::system::error_code ec) noexcept;
+    /// Takes a slot for one call. With `may_refuse`, on a client edition, false when both are in use
+    /// ("busy": the machine then falls back to the buffered path). Server editions have no limit.
+    ZEROCOPY_DECL bool acquire(bool may_refuse) noexcept;
 
-/// Asks the system to cancel the TransmitFile started on `overlapped` (CancelIoEx); it then
-/// completes with operation_aborted and the bytes it had sent.
-ZEROCOPY_DECL void cancel_native_send(native_stream_handle out, void* overlapped) noexcept;
+    /// Starts one TransmitFile (slot held) of `head` then up to `count` bytes of `file` at `offset`
+    /// to the socket `out`, on `overlapped` (an OVERLAPPED* whose completion goes to the socket's
+    /// completion port). No error: the completion will arrive. Otherwise nothing started.
+    ZEROCOPY_DECL boost::system::error_code start(native_stream_handle out, native_file_handle file,
+                                                  std::uint64_t offset, std::size_t count, void const* head,
+                                                  std::size_t head_size, void* overlapped) noexcept;
 
-/// Takes one of this process's TransmitFile slots, for one call. Client editions of Windows
-/// run two TransmitFile calls at a time system-wide and queue the others behind them (a slow
-/// reader then stalls every other transfer); with `refuse_when_busy`, on a client edition,
-/// returns false instead of a third slot. Server editions have no limit: always true.
-ZEROCOPY_DECL bool acquire_native_send_slot(bool refuse_when_busy) noexcept;
+    /// The completion arrived: gives the slot back and translates its error as Asio does for its
+    /// own socket operations (ERROR_NETNAME_DELETED is connection_reset, ERROR_PORT_UNREACHABLE
+    /// connection_refused).
+    ZEROCOPY_DECL boost::system::error_code complete(boost::system::error_code ec) noexcept;
 
-/// Gives back a slot taken by acquire_native_send_slot.
-ZEROCOPY_DECL void release_native_send_slot() noexcept;
+    /// Asks the system to cancel the TransmitFile started on `overlapped` (CancelIoEx); it then
+    /// completes with operation_aborted and the bytes it had sent.
+    ZEROCOPY_DECL static void cancel(native_stream_handle out, void* overlapped) noexcept;
+
+private:
+    ZEROCOPY_DECL void release() noexcept;
+    bool slot_ = false;
+};
 #endif
 
 }  // namespace detail

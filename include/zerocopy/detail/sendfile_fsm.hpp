@@ -1,11 +1,14 @@
 //
 // zerocopy/detail/sendfile_fsm.hpp — every decision of a transfer, with no I/O.
 //
-// The driver (impl/async_sendfile.hpp for the asynchronous operation, the loop in the blocking
-// twin) performs the action the machine returns and feeds its result back. The machine decides:
-// which path (native or buffered), when to wait for writability, when to yield for fairness,
-// when to fall back, and how the transfer ends. It is compiled in src/sendfile_fsm.cpp and unit
-// tested there without sockets (test/unit/sendfile_fsm.cpp).
+// A sans-io state machine after Boost.MySQL's next_action and Boost.Redis's writer_fsm: the driver
+// (impl/async_sendfile.hpp: the asynchronous operation and the blocking twin) performs the action
+// the machine returns, and reports its result through the one entry point, resume(event). The
+// machine decides which path (native or buffered), whether and how the head goes out (with the
+// file's first bytes, with MSG_MORE, or written whole), when to wait for writability, when to
+// yield for fairness, when to fall back, when cancellation narrows to terminal/partial, and how
+// the transfer ends. It is compiled in src/sendfile_fsm.cpp and unit tested without sockets
+// (test/unit/sendfile_fsm.cpp, assertions enabled). The state table is in docs/design.md.
 //
 #ifndef ZEROCOPY_DETAIL_SENDFILE_FSM_HPP
 #define ZEROCOPY_DETAIL_SENDFILE_FSM_HPP
@@ -13,8 +16,11 @@
 #include <zerocopy/detail/config.hpp>
 #include <zerocopy/sendfile_options.hpp>
 
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/assert.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -35,79 +41,183 @@ enum class stream_kind {
     timed_socket,
 };
 
-struct fsm_action {
-    enum kind_t {
-        send_native,    // native_send(file, offset, size)              -> on_native
-        wait_writable,  // reactor wait for writability                  -> on_wait
-        yield,          // re-queue through the executor (fairness)      -> on_yield
-        read,           // read_at(file, offset, buffer, size)            -> on_read
-        write,          // write all of buffer[0, size) (asio::async_write) -> on_write
-        write_some,     // stream's write_some of buffer[0, size)        -> on_write
-        try_write,      // non-blocking guarded write of buffer[buffer_offset, +size) -> on_try_write
-        done            // complete with ec and bytes_transferred()
+/// What this build's platform seam (detail/platform.hpp) can do; platform_caps_of_this_build()
+/// there gives the values.
+struct platform_caps {
+    /// A native zero-copy primitive exists (Linux sendfile(2), Windows TransmitFile).
+    bool native = false;
+    /// The native primitive sends a head before the file's bytes in the same call
+    /// (TransmitFile's TRANSMIT_FILE_BUFFERS); its count includes the head.
+    bool native_head = false;
+    /// A non-blocking socket send that can say "more bytes follow at once" (Linux MSG_MORE).
+    bool send_more = false;
+};
+
+/// One step for the driver to perform. Accessors assert that they belong to the action's kind.
+class fsm_action {
+public:
+    enum kind_t : unsigned char {
+        inspect,              // inspect_file(file) -> event: ec, bytes = file size. Always first.
+        send_head,            // non-blocking send of head[head_offset, +size), MSG_MORE if more()
+        write_head,           // write all of head[head_offset, +size) (asio::async_write / write)
+        narrow_cancellation,  // from now on only terminal and partial cancellation apply
+        send_native,          // native primitive: head[head_offset, +head_size) then file[offset, +size)
+        wait_writable,        // reactor wait for writability
+        yield,                // re-queue through the executor (fairness)
+        read,                 // read_at(file, offset, buffer, size)
+        write,                // write all of buffer[0, size) (asio::async_write / write)
+        write_some,           // the stream's own write_some of buffer[0, size)
+        try_write,            // non-blocking guarded write of buffer[buffer_offset, +size)
+        done                  // complete with error() and bytes_transferred()
     };
-    kind_t kind = done;
-    std::uint64_t offset = 0;       // file offset (send_native, read)
-    std::size_t size = 0;           // bytes (send_native, read, write, write_some, try_write)
-    std::size_t buffer_offset = 0;  // try_write
-    boost::system::error_code ec;   // done
+
+    fsm_action() noexcept = default;
+
+    kind_t kind() const noexcept { return kind_; }
+
+    /// File offset: send_native, read.
+    std::uint64_t offset() const {
+        BOOST_ASSERT(kind_ == send_native || kind_ == read);
+        return offset_;
+    }
+    /// Bytes of the file (send_native, read), of the buffer (write, write_some, try_write) or of
+    /// the head (send_head, write_head).
+    std::size_t size() const {
+        BOOST_ASSERT(kind_ != inspect && kind_ != narrow_cancellation && kind_ != wait_writable &&
+                     kind_ != yield && kind_ != done);
+        return size_;
+    }
+    /// First byte of the head still to send: send_head, write_head, send_native.
+    std::size_t head_offset() const {
+        BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native);
+        return head_offset_;
+    }
+    /// Bytes of the head that go first in this native call (0 but with platform_caps::native_head).
+    std::size_t head_size() const {
+        BOOST_ASSERT(kind_ == send_native);
+        return head_size_;
+    }
+    /// send_head: the file's bytes follow at once (MSG_MORE).
+    bool more() const {
+        BOOST_ASSERT(kind_ == send_head);
+        return flag_;
+    }
+    /// send_native: the primitive may answer "busy" instead of queueing (Windows' client
+    /// editions run two TransmitFile calls at a time); only in send_mode::automatic.
+    bool may_refuse() const {
+        BOOST_ASSERT(kind_ == send_native);
+        return flag_;
+    }
+    /// try_write: where in the buffer the bytes start.
+    std::size_t buffer_offset() const {
+        BOOST_ASSERT(kind_ == try_write);
+        return head_offset_;
+    }
+    /// done: how the transfer ends.
+    boost::system::error_code const& error() const {
+        BOOST_ASSERT(kind_ == done);
+        return ec_;
+    }
+
+private:
+    friend class sendfile_fsm;
+    explicit fsm_action(kind_t k) noexcept : kind_(k) {}
+
+    kind_t kind_ = done;
+    bool flag_ = false;             // more (send_head), may_refuse (send_native)
+    std::uint64_t offset_ = 0;      // file offset
+    std::size_t size_ = 0;          // bytes
+    std::size_t head_offset_ = 0;   // head offset, or buffer offset (try_write)
+    std::size_t head_size_ = 0;     // head bytes in a native call
+    boost::system::error_code ec_;  // done
+};
+
+/// The result of the last action, reported to sendfile_fsm::resume.
+struct fsm_event {
+    /// The kind of the action this reports on; resume() asserts it is the last one returned.
+    fsm_action::kind_t answers;
+    boost::system::error_code ec;
+    /// Bytes the action moved (inspect: the file's size). With an error, what it moved before it.
+    std::uint64_t bytes = 0;
+    /// send_native: the primitive refused to start (no TransmitFile slot); nothing was sent.
+    bool busy = false;
+    /// The operation's cancellation state when the driver resumed (self.cancelled()).
+    boost::asio::cancellation_type_t cancelled = boost::asio::cancellation_type::none;
+    /// When the driver resumed. Recorded only, for now (a later change gives turns a time budget).
+    std::chrono::steady_clock::time_point now{};
+
+    explicit fsm_event(fsm_action::kind_t k, boost::system::error_code e = {}, std::uint64_t n = 0) noexcept
+        : answers(k), ec(e), bytes(n) {}
 };
 
 class sendfile_fsm {
 public:
-    /// @param platform_native  whether the platform has a native primitive at all.
+    /// @param caps       what the platform seam offers (platform_caps_of_this_build()).
+    /// @param head_size  bytes the driver holds to send before the file's (0: no head).
     ZEROCOPY_DECL sendfile_fsm(std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
-                               stream_kind kind, bool platform_native) noexcept;
+                               stream_kind kind, platform_caps caps, std::size_t head_size = 0) noexcept;
 
-    /// First step, given the result of inspecting the file (its error, its size).
-    ZEROCOPY_DECL fsm_action start(boost::system::error_code inspect_ec, std::uint64_t file_size) noexcept;
+    /// The one entry point: the result of the last action in, the next action out. The first
+    /// event answers fsm_action::inspect. Asserts that `ev` answers the last action and that the
+    /// transfer is not done.
+    ZEROCOPY_DECL fsm_action resume(fsm_event const& ev);
 
-    ZEROCOPY_DECL fsm_action on_native(boost::system::error_code ec, std::size_t n) noexcept;
-    ZEROCOPY_DECL fsm_action on_wait(boost::system::error_code ec) noexcept;
-    ZEROCOPY_DECL fsm_action on_yield() noexcept;
-    ZEROCOPY_DECL fsm_action on_read(boost::system::error_code ec, std::size_t n) noexcept;
-    ZEROCOPY_DECL fsm_action on_write(boost::system::error_code ec, std::size_t n) noexcept;
-    ZEROCOPY_DECL fsm_action on_try_write(boost::system::error_code ec, std::size_t n) noexcept;
-
-    /// The driver saw a cancellation request between two steps.
-    ZEROCOPY_DECL fsm_action on_cancel() noexcept;
-
-    /// Bytes handed to the stream so far.
-    std::uint64_t bytes_transferred() const noexcept { return sent_; }
+    /// Bytes handed to the stream so far, head included.
+    std::uint64_t bytes_transferred() const noexcept { return head_sent_ + sent_; }
 
     /// Whether the transfer is on the native path now.
     bool native() const noexcept { return native_; }
 
+    /// Whether only terminal and partial cancellation apply now.
+    bool narrowed() const noexcept { return narrowed_; }
+
     /// Size of the buffer the driver must provide for read actions.
     std::size_t buffer_size() const noexcept { return buffer_size_; }
+
+    /// The clock reading of the last event.
+    std::chrono::steady_clock::time_point last_resume() const noexcept { return now_; }
 
     /// True when the kernel refusal `ec` may be answered by falling back to the buffered path.
     ZEROCOPY_DECL static bool is_native_refusal(boost::system::error_code const& ec) noexcept;
 
 private:
+    fsm_action on_inspect(fsm_event const& ev) noexcept;
+    fsm_action on_native(fsm_event const& ev);
+    fsm_action on_native_error(boost::system::error_code const& ec) noexcept;
+    fsm_action on_read(fsm_event const& ev) noexcept;
+    fsm_action on_write(fsm_event const& ev) noexcept;
+    fsm_action on_try_write(fsm_event const& ev) noexcept;
+    fsm_action issue(fsm_action next, boost::asio::cancellation_type_t cancelled) noexcept;
     fsm_action finish(boost::system::error_code ec) noexcept;
+    fsm_action fall_back() noexcept;
     fsm_action next_send() noexcept;
     fsm_action next_read() noexcept;
     fsm_action next_try_write() noexcept;
     fsm_action after_progress(std::size_t n) noexcept;
     std::uint64_t remaining() const noexcept { return end_ - (offset_ + sent_); }
-
-    enum class state { init, native, waiting, piece_read, piece_write, buffer_read, buffer_write, done };
+    std::size_t head_rest() const noexcept { return head_size_ - head_sent_; }
 
     std::uint64_t offset_;
     std::uint64_t count_;
     std::uint64_t end_ = 0;
-    std::uint64_t sent_ = 0;
+    std::uint64_t sent_ = 0;        // file bytes handed to the stream
+    std::size_t head_size_;
+    std::size_t head_sent_ = 0;
     std::size_t max_chunk_;
     std::size_t buffer_size_;
-    std::size_t turn_ = 0;        // bytes sent in this turn (fairness)
-    std::size_t buffered_ = 0;    // bytes in the buffer (descriptor path)
-    std::size_t buffer_pos_ = 0;  // bytes of the buffer already written (descriptor path)
+    std::size_t turn_ = 0;          // bytes sent in this turn (fairness)
+    std::size_t buffered_ = 0;      // bytes in the buffer (descriptor path)
+    std::size_t buffer_pos_ = 0;    // bytes of the buffer already written (descriptor path)
     send_mode mode_;
     stream_kind kind_;
-    bool platform_native_;
+    platform_caps caps_;
     bool native_ = false;
-    state state_ = state::init;
+    bool piece_ = false;            // the read in flight is a piece for the stream's write_some
+    bool head_tried_ = false;       // send_head was returned once: the rest is written whole
+    bool narrowed_ = false;
+    fsm_action last_{fsm_action::inspect};  // what the next event must answer
+    fsm_action deferred_;                   // the step behind a head or a narrowing
+    std::chrono::steady_clock::time_point now_{};
 };
 
 }  // namespace detail

@@ -1,8 +1,10 @@
 //
 // zerocopy/detail/sendfile_io.hpp — the synchronous steps both drivers share.
 //
-// The asynchronous operation and the blocking twin perform the same non-blocking steps
-// (try a native send, read a chunk, try a guarded write); only their waits differ.
+// The asynchronous operation and the blocking twin perform the same non-blocking steps (try a
+// native send, send what fits of the head, read a chunk, try a guarded write); only their waits
+// and whole writes differ. (Windows: the native send is overlapped and the async driver starts it;
+// the head and guarded-write steps are never asked for there, platform_caps says so.)
 //
 #ifndef ZEROCOPY_DETAIL_SENDFILE_IO_HPP
 #define ZEROCOPY_DETAIL_SENDFILE_IO_HPP
@@ -26,33 +28,47 @@ public:
 
     Stream& stream() const noexcept { return stream_; }
 
-    /// Performs `a` if it is a synchronous step and returns the machine's next action;
-    /// returns `a` unchanged otherwise.
-    fsm_action step(sendfile_fsm& fsm, fsm_action const& a, unsigned char* buffer) {
-        switch (a.kind) {
-            case fsm_action::send_native: {
-                io_result r;
-                if (prepare_handle(r.ec)) r = native_send(handle(), file_, a.offset, a.size);
-                return fsm.on_native(r.ec, r.bytes);
-            }
-            case fsm_action::read: {
-                BOOST_ASSERT(buffer != nullptr);
-                io_result const r = read_at(file_, a.offset, buffer, a.size);
-                return fsm.on_read(r.ec, r.bytes);
-            }
-            case fsm_action::try_write: {
-                io_result r;
-                if (prepare_handle(r.ec)) r = write_some_nosignal(handle(), buffer + a.buffer_offset, a.size);
-                return fsm.on_try_write(r.ec, r.bytes);
-            }
+    /// Whether `a` is one non-blocking step that both drivers perform in place (perform()).
+    static bool is_synchronous(fsm_action const& a) noexcept {
+        switch (a.kind()) {
+            case fsm_action::send_native:
+                return !native_send_is_overlapped;
+            case fsm_action::read:
+            case fsm_action::try_write:
+            case fsm_action::send_head:
+                return true;
             default:
-                return a;
+                return false;
         }
     }
 
-    static bool is_synchronous(fsm_action const& a) noexcept {
-        return a.kind == fsm_action::send_native || a.kind == fsm_action::read ||
-               a.kind == fsm_action::try_write;
+    /// Performs the synchronous step `a` (is_synchronous(a)) and returns its result for
+    /// sendfile_fsm::resume. `buffer` is the operation's buffer (read, try_write), `head` the
+    /// head's first byte (send_head, send_native).
+    fsm_event perform(fsm_action const& a, unsigned char* buffer, unsigned char const* head) {
+        io_result r;
+        switch (a.kind()) {
+            case fsm_action::send_native:
+                if (prepare_handle(r.ec))
+                    r = native_send(handle(), file_, a.offset(), a.size(), head + a.head_offset(), a.head_size());
+                break;
+            case fsm_action::read:
+                BOOST_ASSERT(buffer != nullptr);
+                r = read_at(file_, a.offset(), buffer, a.size());
+                break;
+#if !defined(_WIN32)
+            case fsm_action::try_write:
+                if (prepare_handle(r.ec)) r = write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
+                break;
+            case fsm_action::send_head:
+                if (prepare_handle(r.ec)) r = send_nosignal(handle(), head + a.head_offset(), a.size(), a.more());
+                break;
+#endif
+            default:
+                BOOST_ASSERT_MSG(false, "sendfile_io::perform: not a synchronous step on this platform");
+                break;
+        }
+        return fsm_event(a.kind(), r.ec, r.bytes);
     }
 
     /// The native handle to write to, read anew at every step so that a closed stream never

@@ -18,7 +18,8 @@ namespace zerocopy::http {
     body with `zerocopy::async_sendfile`.
 
     Zero-copy applies to `beast::http::basic_file_body<File>` (`file_body`) and to @ref range_body
-    (each memory prefix, then each file range). For any other body, and for a chunked message, the
+    (each memory prefix, then each file range), in a message with `beast::http::basic_fields` (any
+    allocator). For any other body, any other `Fields` type, and for a chunked message, the
     operation is `beast::http::async_write`.
 
     A `file_body` sends exactly `body().size()` bytes, from where Beast's own writer starts:
@@ -30,18 +31,22 @@ namespace zerocopy::http {
     @li with Boost 1.81, from offset 0, the position neither used nor changed (Beast 1.81 has no
     `seek` on the body).
 
-    The header bytes come from Beast's own serializer (`serializer::split(true)`), copied into one
-    buffer together with the body's first memory bytes (a multipart delimiter, a short text). That
-    buffer is the head of the first file range's transfer (`zerocopy::detail::async_sendfile_with_head`),
-    and each later part header the head of its own range: on Windows, when TransmitFile is taken, head
-    and file bytes leave in one TransmitFile call (TRANSMIT_FILE_BUFFERS); elsewhere the head is written
-    with `asio::async_write` just before the file range. On Linux, when the stream is (or is layered
-    over) a TCP socket and the body is not empty, the socket is corked (TCP_CORK) for the duration of
-    the response and uncorked at the end, so the header leaves in the same segment as the start of the
-    body and a small response never waits on Nagle's algorithm or a delayed ACK; a socket the caller
-    corked already is left as it is. A file range that already ends past its file's end fails before
-    any of its bytes with `zerocopy::error::unexpected_eof`, and its head is not sent either: for a
-    single-range response nothing at all has been written then.
+    The header's bytes are formatted as Beast's serializer writes them (start line, each field in
+    order, an empty line) into one buffer together with the body's first memory bytes (a multipart
+    delimiter, a short text). That buffer is the head of the first file range's transfer
+    (`zerocopy::detail::async_sendfile_with_head`), and each later part header the head of its own
+    range: on Windows, when TransmitFile is taken, head and file bytes leave in one TransmitFile call
+    (TRANSMIT_FILE_BUFFERS); on a POSIX socket the head is sent with a non-blocking `send` with
+    MSG_MORE just before the range's first `sendfile`, so that the two leave in the same segment (what
+    does not fit is written with `asio::async_write`); on any other stream it is written with
+    `asio::async_write` just before the range. Memory bytes with no file range after them (the closing
+    boundary, a body without file part) are written with `asio::async_write`. Only a multipart body
+    (several ranges) is corked: on Linux, when the stream is (or is layered over) a TCP socket, TCP_CORK
+    is set for the duration of that response and cleared at the end, so its boundaries do not leave in
+    segments of their own; a socket the caller corked already is left as it is. A file range that
+    already ends past its file's end fails before any of its bytes with
+    `zerocopy::error::unexpected_eof`, and its head is not sent either: for a single-range response
+    nothing at all has been written then.
 
     The operation continues until one of the following is true:
     @li the header and the whole body have been written;
@@ -91,8 +96,10 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
                  CompletionToken&& token
                      BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
-/** Write a complete HTTP message, blocking; the twin of @ref async_write (same rules, with
-    `zerocopy::sendfile` for the file part).
+/** Write a complete HTTP message, blocking; the twin of @ref async_write: the same algorithm (the
+    same head for each range, the same MSG_MORE and cork rule, nothing written when a single range
+    already ends past its file), with the blocking twin of the core for each range and `asio::write`
+    for memory bytes.
 
     @returns Header and body bytes handed to the stream, on success and on error.
 */

@@ -2,7 +2,9 @@
 // zerocopy/impl/async_sendfile.hpp — the asynchronous driver and the blocking twin.
 //
 // Both are thin: every decision is in detail::sendfile_fsm; the drivers only perform the
-// actions it returns. See docs/design.md.
+// actions it returns and report each result through sendfile_fsm::resume. Windows' overlapped
+// TransmitFile is the one platform region below; the rest of Windows is in the platform seam
+// (detail/platform.hpp, src/platform_win32.cpp). See docs/design.md.
 //
 #ifndef ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
 #define ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
@@ -16,12 +18,10 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/windows/overlapped_ptr.hpp>  // empty but on Windows
 #include <boost/asio/write.hpp>
-#if defined(_WIN32)
-#include <boost/asio/windows/overlapped_ptr.hpp>
-#include <boost/system/errc.hpp>
-#endif
 
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -61,217 +61,160 @@ private:
 };
 
 #if defined(_WIN32)
-// One TransmitFile in flight, owned by the operation: its slot is given back if the operation
-// is destroyed before the completion arrives (its io_context shut down).
-class native_send_slot {
-public:
-    native_send_slot() = default;
-    native_send_slot(native_send_slot&& other) noexcept : held_(std::exchange(other.held_, false)) {}
-    native_send_slot& operator=(native_send_slot&&) = delete;
-    ~native_send_slot() { release(); }
-    bool acquire(bool refuse_when_busy) noexcept {
-        return held_ = acquire_native_send_slot(refuse_when_busy);
-    }
-    void release() noexcept {
-        if (std::exchange(held_, false)) release_native_send_slot();
-    }
-
-private:
-    bool held_ = false;
-};
-
-// Per-operation cancellation of a pending TransmitFile: CancelIoEx on its OVERLAPPED. Not for
-// `total`: a TransmitFile under way may have put bytes on the wire that are not counted yet.
-struct native_send_cancellation {
+// Windows: the native primitive is an overlapped TransmitFile (detail::overlapped_send in the
+// platform seam), completed through the completion port with the op as handler. Per-operation
+// cancellation of it is CancelIoEx on its OVERLAPPED, for terminal and partial only: a TransmitFile
+// under way may have put bytes on the wire that are not counted yet.
+struct overlapped_send_cancellation {
     native_stream_handle socket;
     void* overlapped;
     void operator()(boost::asio::cancellation_type_t type) const noexcept {
         if ((type & (boost::asio::cancellation_type::terminal | boost::asio::cancellation_type::partial)) !=
             boost::asio::cancellation_type::none)
-            cancel_native_send(socket, overlapped);
+            overlapped_send::cancel(socket, overlapped);
     }
+};
+
+// Starts `a` on `lowest` (the socket) with `self` as its completion handler, and returns true; or
+// returns false with `ev` set to "busy" (no slot), `self` untouched. A TransmitFile that fails to
+// start completes through the completion port too, never inline.
+template <class Socket, class Self>
+bool start_overlapped(overlapped_send& send, Socket& lowest, native_file_handle file, fsm_action const& a,
+                      unsigned char const* head, Self& self, fsm_event& ev) {
+    if (!send.acquire(a.may_refuse())) {
+        ev = fsm_event(fsm_action::send_native);
+        ev.busy = true;
+        return false;
+    }
+    native_stream_handle const socket = static_cast<native_stream_handle>(lowest.native_handle());
+    auto slot = self.get_cancellation_state().slot();
+    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile TransmitFile"));
+    boost::asio::windows::overlapped_ptr ov(lowest.get_executor(), std::move(self));
+    if (slot.is_connected())
+        slot.template emplace<overlapped_send_cancellation>(overlapped_send_cancellation{socket, ov.get()});
+    boost::system::error_code const ec =
+        send.start(socket, file, a.offset(), a.size(), head + a.head_offset(), a.head_size(), ov.get());
+    if (ec)
+        ov.complete(ec, 0);
+    else
+        ov.release();
+    return true;
+}
+#else
+struct overlapped_send {
+    boost::system::error_code complete(boost::system::error_code ec) noexcept { return ec; }
 };
 #endif
 
+// The asynchronous driver: performs the machine's actions, reports their results, nothing else.
 template <class AsyncWriteStream, class Allocator>
 class async_sendfile_op {
+    using traits = stream_traits<AsyncWriteStream>;
+
 public:
     async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
                       std::uint64_t count, sendfile_options const& options, Allocator const& alloc,
                       boost::asio::const_buffer head = boost::asio::const_buffer())
         : io_(stream, file),
-          fsm_(offset, count, options, stream_traits<AsyncWriteStream>::kind, has_native_send()),
+          fsm_(offset, count, options, traits::kind, platform_caps_of_this_build(), head.size()),
           buffer_(alloc),
           file_(file),
-#if defined(_WIN32)
-          mode_(options.mode),
-#endif
-          head_(head) {
-    }
+          head_(static_cast<unsigned char const*>(head.data())) {}
 
     // Start, and resume after a post (a fairness yield, or the deferral of an early completion).
     template <class Self>
     void operator()(Self& self) {
-        if (!started_) {
-            started_ = true;
-            // Total cancellation is honoured only while nothing has been sent.
+        if (pending_ == fsm_action::inspect) {
+            // Total cancellation is honoured until the machine narrows it (bytes on the wire).
             self.reset_cancellation_state(boost::asio::enable_total_cancellation());
             std::uint64_t size = 0;
             boost::system::error_code const ec = inspect_file(file_, size);
-            return run(self, fsm_.start(ec, size));
+            return run(self, fsm_event(fsm_action::inspect, ec, size));
         }
         if (pending_ == fsm_action::done) return complete(self);
-        run(self, fsm_.on_yield());
+        run(self, fsm_event(fsm_action::yield));
     }
 
     // Resume after waiting for writability.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec) {
-        run(self, fsm_.on_wait(ec));
+        run(self, fsm_event(fsm_action::wait_writable, ec));
     }
 
-    // Resume after a write of the buffer (whole, or one piece through the stream's write_some),
-    // or (Windows) after a TransmitFile.
+    // Resume after a write (the head's, a chunk, a piece), or an overlapped native send.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec, std::size_t n) {
-        if (writing_head_) {
-            writing_head_ = false;
-            head_sent_ += n;
-            head_ = boost::asio::const_buffer();
-            if (ec) {
-                result_ = ec;
-                return complete(self);
-            }
-            return run(self, after_head_);
-        }
-#if defined(_WIN32)
-        if (pending_ == fsm_action::send_native) {
-            native_slot_.release();
-            ec = native_send_error(ec);
-            if (head_in_flight_ != 0) {
-                // The head went first in this TransmitFile: its bytes are not the file's.
-                std::size_t const h = n < head_in_flight_ ? n : head_in_flight_;
-                head_sent_ = h;
-                n -= h;
-                bool const whole = h == head_in_flight_;
-                head_in_flight_ = 0;
-                if (whole) {
-                    head_ = boost::asio::const_buffer();
-                } else if (h != 0) {
-                    // Part of the head only: the stream failed; nothing of the file was sent.
-                    result_ = ec ? ec : boost::system::error_code(boost::asio::error::connection_aborted);
-                    return complete(self);
-                }
-                // Nothing sent (a refusal, an error): the head stays first in line.
-            }
-            // A partial count and an error: the bytes first, then the error as the next
-            // attempt's (what sendfile(2) reports on Linux).
-            fsm_action a = fsm_.on_native(n > 0 ? boost::system::error_code() : ec, n);
-            if (n > 0 && ec && a.kind != fsm_action::done) a = fsm_.on_native(ec, 0);
-            if (n > 0 && !partial_only_) {
-                // Bytes went out: a `total` request that arrived meanwhile no longer applies
-                // (the cancellation handler ignored it); terminal and partial still do.
-                bool const stop = (self.cancelled() & (boost::asio::cancellation_type::terminal |
-                                                       boost::asio::cancellation_type::partial)) !=
-                                  boost::asio::cancellation_type::none;
-                partial_only_ = true;
-                self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
-                if (stop && a.kind != fsm_action::done) a = fsm_.on_cancel();
-            }
-            return run(self, a);
-        }
-#endif
-        run(self, fsm_.on_write(ec, n));
+        if (pending_ == fsm_action::send_native) ec = overlapped_.complete(ec);
+        run(self, fsm_event(pending_, ec, n));
     }
 
 private:
     template <class Self>
-    void run(Self& self, fsm_action a) {
+    void run(Self& self, fsm_event ev) {
         for (;;) {
-            if (a.kind != fsm_action::done && self.cancelled() != boost::asio::cancellation_type::none)
-                a = fsm_.on_cancel();
-            if (head_.size() != 0 && !(a.kind == fsm_action::done && a.ec)) {
-#if defined(_WIN32)
-                // TransmitFile sends the head itself (TRANSMIT_FILE_BUFFERS), in the same call.
-                bool const in_transmit_file = a.kind == fsm_action::send_native;
-#else
-                bool const in_transmit_file = false;
-#endif
-                head_attempt const h = in_transmit_file ? head_attempt::rest : try_send_head(a);
-                if (h == head_attempt::all) continue;  // the head is out: on with `a`
-                if (h == head_attempt::failed) {
-                    // The stream failed while the head was being sent: nothing of the file was.
-                    pending_ = fsm_action::done;
-                    suspended_ = true;
-                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
-                    return resume_immediately(self);
-                }
-                if (!in_transmit_file) {
-                    // Before any byte of the file (and also for an empty range; not when the
-                    // transfer failed before any byte). What the attempt above left of it.
-                    after_head_ = a;
-                    writing_head_ = true;
-                    suspended_ = true;
-                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile head"));
-                    return boost::asio::async_write(io_.stream(), head_, std::move(self));
-                }
-            }
-            if (bytes_transferred() != 0 && !partial_only_) {
-                // Bytes are on the wire: the transfer has side effects, so from now on only
-                // terminal and partial cancellation apply.
-                partial_only_ = true;
-                self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
-            }
-#if defined(_WIN32)
-            if (a.kind == fsm_action::send_native) {
-                boost::system::error_code ec;
-                if (!io_.prepare_handle(ec)) {
-                    a = fsm_.on_native(ec, 0);
-                    continue;
-                }
-                if (!native_slot_.acquire(mode_ == send_mode::automatic)) {
-                    // Client Windows would queue this call behind two others: a refusal,
-                    // which the machine answers with the buffered path (automatic mode only).
-                    a = fsm_.on_native(
-                        boost::system::errc::make_error_code(boost::system::errc::not_supported), 0);
-                    continue;
-                }
-                pending_ = a.kind;
-                return send_native(self, a);
-            }
-#endif
+            ev.cancelled = self.cancelled();
+            ev.now = std::chrono::steady_clock::now();
+            fsm_action const a = fsm_.resume(ev);
+            pending_ = a.kind();
             if (io_.is_synchronous(a)) {
-                unsigned char* const buf =
-                    a.kind == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
-                a = io_.step(fsm_, a, buf);
+                unsigned char* const buf = a.kind() == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
+                ev = io_.perform(a, buf, head_);
                 continue;
             }
-            pending_ = a.kind;
-            switch (a.kind) {
+            switch (a.kind()) {
+                case fsm_action::narrow_cancellation:
+                    self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
+                    ev = fsm_event(fsm_action::narrow_cancellation);
+                    continue;
+                case fsm_action::send_native:  // overlapped (Windows)
+                    if constexpr (native_send_is_overlapped && traits::kind != stream_kind::generic) {
+                        if (!io_.prepare_handle(ev.ec)) {
+                            ev = fsm_event(fsm_action::send_native, ev.ec);
+                            continue;
+                        }
+                        // Set before `self` (this object with it) moves into the OVERLAPPED's handler.
+                        bool const was_suspended = std::exchange(suspended_, true);
+                        if (start_overlapped(overlapped_, traits::lowest(io_.stream()), file_, a, head_, self, ev))
+                            return;
+                        suspended_ = was_suspended;  // busy: nothing started
+                        continue;
+                    }
+                    BOOST_ASSERT_MSG(false, "native sends are synchronous steps here");
+                    return;
                 case fsm_action::wait_writable:
-                    return wait(self);
+                    if constexpr (traits::kind != stream_kind::generic) {
+                        suspended_ = true;
+                        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile wait"));
+                        return traits::lowest(io_.stream()).async_wait(traits::wait_write, std::move(self));
+                    }
+                    BOOST_ASSERT_MSG(false, "generic streams never wait for writability");
+                    return;
                 case fsm_action::yield:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile yield"));
                     return boost::asio::post(std::move(self));
+                case fsm_action::write_head:
+                    suspended_ = true;
+                    BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile head"));
+                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(head_ + a.head_offset(), a.size()),
+                                                    std::move(self));
                 case fsm_action::write:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write"));
-                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(buffer_.data(), a.size),
+                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(buffer_.data(), a.size()),
                                                     std::move(self));
                 case fsm_action::write_some:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write_some"));
-                    return io_.stream().async_write_some(boost::asio::buffer(buffer_.data(), a.size),
+                    return io_.stream().async_write_some(boost::asio::buffer(buffer_.data(), a.size()),
                                                          std::move(self));
                 default:  // done
-                    result_ = a.ec;
+                    result_ = a.error();
                     if (!suspended_) {
-                        // Nothing asynchronous happened: never invoke the handler from inside
-                        // the initiating function.
+                        // Nothing asynchronous happened: never invoke the handler from inside the
+                        // initiating function.
                         suspended_ = true;
-                        BOOST_ASIO_HANDLER_LOCATION(
-                            (__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
+                        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
                         return resume_immediately(self);
                     }
                     return complete(self);
@@ -279,107 +222,21 @@ private:
         }
     }
 
-    enum class head_attempt { all, rest, failed };
-
-    // Sockets (POSIX): sends what it can of the head at once, non-blocking, telling the kernel
-    // that the file's bytes follow (MSG_MORE) so that the two leave in the same segment, without
-    // TCP_CORK and its three syscalls. `all` when the whole head went out; `rest` when `head_`
-    // keeps some for asio::async_write (a full socket, or not a socket); `failed` (result_ set)
-    // when the stream is broken.
-    head_attempt try_send_head(fsm_action const& next) {
-#if !defined(_WIN32)
-        if constexpr (stream_traits<AsyncWriteStream>::kind == stream_kind::socket ||
-                      stream_traits<AsyncWriteStream>::kind == stream_kind::timed_socket) {
-            boost::system::error_code ec;
-            if (!io_.prepare_handle(ec)) return head_attempt::rest;  // async_write reports it
-            // Bytes of the file follow at once only on these paths; an empty range sends the head
-            // alone, and it must not wait for more.
-            bool const more = next.kind == fsm_action::send_native || next.kind == fsm_action::read;
-            io_result const r = send_nosignal(io_.handle(), head_.data(), head_.size(), more);
-            head_sent_ += r.bytes;
-            head_ += r.bytes;
-            if (r.ec && r.ec != boost::asio::error::would_block) {
-                result_ = r.ec;
-                return head_attempt::failed;
-            }
-            return head_.size() == 0 ? head_attempt::all : head_attempt::rest;
-        }
-#endif
-        (void)next;
-        return head_attempt::rest;
-    }
-
-    template <class Self>
-    void wait(Self& self) {
-        if constexpr (stream_traits<AsyncWriteStream>::kind != stream_kind::generic) {
-            suspended_ = true;
-            BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile wait"));
-            stream_traits<AsyncWriteStream>::lowest(io_.stream())
-                .async_wait(stream_traits<AsyncWriteStream>::wait_write, std::move(self));
-        } else {
-            BOOST_ASSERT_MSG(false, "generic streams never wait for writability");
-        }
-    }
-
-#if defined(_WIN32)
-    // TransmitFile through the completion port: the completion comes back to operator()(self,
-    // ec, n). Everything needed is copied before `self` (and this object with it) is moved.
-    template <class Self>
-    void send_native(Self& self, fsm_action const& a) {
-        if constexpr (stream_traits<AsyncWriteStream>::kind != stream_kind::generic) {
-            suspended_ = true;
-            native_stream_handle const socket = io_.handle();
-            native_file_handle const file = file_;
-            boost::asio::const_buffer const head = head_;
-            head_in_flight_ = head.size();
-            auto slot = self.get_cancellation_state().slot();
-            auto ex = stream_traits<AsyncWriteStream>::lowest(io_.stream()).get_executor();
-            BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile TransmitFile"));
-            boost::asio::windows::overlapped_ptr ov(ex, std::move(self));
-            if (slot.is_connected())
-                slot.template emplace<native_send_cancellation>(native_send_cancellation{socket, ov.get()});
-            boost::system::error_code const ec =
-                start_native_send(socket, file, a.offset, a.size, ov.get(), head.data(), head.size());
-            if (ec)
-                ov.complete(ec, 0);  // delivered through the completion port, never inline
-            else
-                ov.release();
-        } else {
-            BOOST_ASSERT_MSG(false, "generic streams have no native path");
-        }
-    }
-#endif
-
     template <class Self>
     void complete(Self& self) {
         buffer_.reset();  // memory goes back before the handler runs
-        self.complete(result_, bytes_transferred());
-    }
-
-    std::uint64_t bytes_transferred() const noexcept {
-        return head_sent_ + fsm_.bytes_transferred();
+        self.complete(result_, fsm_.bytes_transferred());
     }
 
     sendfile_io<AsyncWriteStream> io_;
     sendfile_fsm fsm_;
     op_buffer<Allocator> buffer_;
     native_file_handle file_;
-#if defined(_WIN32)
-    send_mode mode_;
-    native_send_slot native_slot_;
-#endif
+    unsigned char const* head_;  // sent before the file's bytes (async_sendfile_with_head)
+    overlapped_send overlapped_;
     boost::system::error_code result_;
-    boost::asio::const_buffer head_;  // sent before the file's bytes (async_sendfile_with_head)
-    std::size_t head_sent_ = 0;
-    fsm_action after_head_;
-#if defined(_WIN32)
-    std::size_t head_in_flight_ = 0;
-#endif
-    bool writing_head_ = false;
-    fsm_action::kind_t pending_ = fsm_action::done;
-    bool started_ = false;
+    fsm_action::kind_t pending_ = fsm_action::inspect;  // the action under way
     bool suspended_ = false;
-    bool partial_only_ = false;
 };
 
 // The initiation exposes the stream's executor, as Asio's own initiations do, so that completion
@@ -412,12 +269,13 @@ private:
 };
 
 /** async_sendfile with `head` sent first, for the HTTP layer: the header of a response and
-    the start of its body leave together. On Windows, when the transfer takes TransmitFile, the
-    head is its TRANSMIT_FILE_BUFFERS head, in the same call as the first bytes of the file (the
-    equivalent of TCP_CORK); everywhere else it is written with asio::async_write before the
-    first byte of the file. `bytes_transferred` counts the head's bytes too. The head is not
-    sent when the transfer fails before any byte (a bad file, a range past the end); it is sent
-    for an empty range. The memory of `head` must stay valid until the handler is invoked.
+    the start of its body leave together. How the head goes is the machine's choice: on Windows,
+    when the transfer takes TransmitFile, it is the call's TRANSMIT_FILE_BUFFERS head; on a POSIX
+    socket a non-blocking send with MSG_MORE when the file's bytes follow at once, the rest (a full
+    socket) with asio::async_write; on any other stream asio::async_write, before the file's first
+    byte. `bytes_transferred` counts the head's bytes too. The head is not sent when the transfer
+    fails before any byte (a bad file, a range past the end); it is sent for an empty range. The
+    memory of `head` must stay valid until the handler is invoked.
 */
 template <class AsyncWriteStream, class CompletionToken>
 auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head,
@@ -425,6 +283,64 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
                               sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
         initiate_async_sendfile<AsyncWriteStream>(stream), token, file, offset, count, options, head);
+}
+
+/** The blocking twin of async_sendfile_with_head: the same machine, the same head rule; waits with
+    poll, writes whole with asio::write.
+*/
+template <class SyncWriteStream>
+std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buffer head, native_file_handle file,
+                                 std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
+                                 boost::system::error_code& ec) {
+    sendfile_io<SyncWriteStream> io(stream, file);
+    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind, platform_caps_of_this_build(),
+                     head.size());
+    unsigned char const* const h = static_cast<unsigned char const*>(head.data());
+    std::unique_ptr<unsigned char[]> buffer;
+    std::uint64_t size = 0;
+    boost::system::error_code const inspect_ec = inspect_file(file, size);
+    fsm_event ev(fsm_action::inspect, inspect_ec, size);
+    for (;;) {
+        ev.now = std::chrono::steady_clock::now();
+        fsm_action const a = fsm.resume(ev);
+        boost::system::error_code wec;
+        switch (a.kind()) {
+            case fsm_action::send_native:  // the blocking form on every platform
+            case fsm_action::send_head:
+            case fsm_action::read:
+            case fsm_action::try_write:
+                if (a.kind() == fsm_action::read && !buffer) buffer.reset(new unsigned char[fsm.buffer_size()]);
+                ev = io.perform(a, buffer.get(), h);
+                break;
+            case fsm_action::narrow_cancellation:  // nothing to cancel a blocking call with
+                ev = fsm_event(a.kind());
+                break;
+            case fsm_action::wait_writable:
+                ev = fsm_event(a.kind(), wait_writable(io.handle()));
+                break;
+            case fsm_action::yield:  // no executor to yield to
+                ev = fsm_event(a.kind());
+                break;
+            case fsm_action::write_head: {
+                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(h + a.head_offset(), a.size()), wec);
+                ev = fsm_event(a.kind(), wec, n);
+                break;
+            }
+            case fsm_action::write: {
+                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size()), wec);
+                ev = fsm_event(a.kind(), wec, n);
+                break;
+            }
+            case fsm_action::write_some: {
+                std::size_t const n = stream.write_some(boost::asio::buffer(buffer.get(), a.size()), wec);
+                ev = fsm_event(a.kind(), wec, n);
+                break;
+            }
+            default:  // done
+                ec = a.error();
+                return fsm.bytes_transferred();
+        }
+    }
 }
 
 }  // namespace detail
@@ -448,44 +364,7 @@ auto async_sendfile(AsyncWriteStream& stream, native_file_handle file, std::uint
 template <class SyncWriteStream>
 std::uint64_t sendfile(SyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
                        std::uint64_t count, sendfile_options const& options, boost::system::error_code& ec) {
-    using detail::fsm_action;
-    detail::sendfile_io<SyncWriteStream> io(stream, file);
-    detail::sendfile_fsm fsm(offset, count, options, detail::stream_traits<SyncWriteStream>::kind,
-                             detail::has_native_send());
-    std::unique_ptr<unsigned char[]> buffer;
-    std::uint64_t size = 0;
-    boost::system::error_code const inspect_ec = detail::inspect_file(file, size);
-    fsm_action a = fsm.start(inspect_ec, size);
-    for (;;) {
-        if (io.is_synchronous(a)) {
-            if (a.kind == fsm_action::read && !buffer) buffer.reset(new unsigned char[fsm.buffer_size()]);
-            a = io.step(fsm, a, buffer.get());
-            continue;
-        }
-        boost::system::error_code wec;
-        switch (a.kind) {
-            case fsm_action::wait_writable:
-                a = fsm.on_wait(detail::wait_writable(io.handle()));
-                break;
-            case fsm_action::yield:
-                a = fsm.on_yield();
-                break;
-            case fsm_action::write: {
-                std::size_t const n =
-                    boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size), wec);
-                a = fsm.on_write(wec, n);
-                break;
-            }
-            case fsm_action::write_some: {
-                std::size_t const n = stream.write_some(boost::asio::buffer(buffer.get(), a.size), wec);
-                a = fsm.on_write(wec, n);
-                break;
-            }
-            default:  // done
-                ec = a.ec;
-                return fsm.bytes_transferred();
-        }
-    }
+    return detail::sendfile_with_head(stream, boost::asio::const_buffer(), file, offset, count, options, ec);
 }
 
 template <class SyncWriteStream>

@@ -13,7 +13,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/basic_file_body.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -72,28 +71,6 @@ struct zerocopy_body<range_body> : std::true_type {
     }
 };
 
-template <class Traits, class Value>
-std::uint64_t body_bytes(Value const& v) {
-    std::uint64_t n = 0;
-    for (std::size_t i = 0; i < Traits::count(v); ++i) {
-        auto const p = Traits::piece(v, i);
-        n += p.prefix.size() + p.length;
-    }
-    return n;
-}
-
-// Serializes the header with Beast and appends its bytes to `out` (one contiguous buffer, so that it
-// can be the head of a TransmitFile; the serializer's buffers are a sequence).
-template <class Serializer, class Bytes>
-void serialize_header(Serializer& sr, Bytes& out, boost::system::error_code& ec) {
-    sr.split(true);
-    sr.next(ec, [&](boost::system::error_code&, auto const& buffers) {
-        std::size_t const at = out.size();
-        out.resize(at + boost::asio::buffer_size(buffers));
-        boost::asio::buffer_copy(boost::asio::buffer(out.data() + at, out.size() - at), buffers);
-    });
-}
-
 template <class Fields>
 struct is_basic_fields : std::false_type {};
 template <class A>
@@ -146,26 +123,67 @@ void format_header(boost::beast::http::header<isRequest, boost::beast::http::bas
     append(out, "\r\n");
 }
 
-// The header's bytes, appended to `out`: formatted directly for basic_fields, through Beast's
-// serializer for any other Fields.
-template <bool isRequest, class Body, class Fields, class Bytes>
-void header_bytes(boost::beast::http::message<isRequest, Body, Fields>& msg, Bytes& out,
-                  boost::system::error_code& ec) {
-    if constexpr (is_basic_fields<Fields>::value) {
-        format_header(msg.base(), out);
-        ec = {};
-    } else {
-        boost::beast::http::serializer<isRequest, Body, Fields> sr(msg);
-        serialize_header(sr, out, ec);
-    }
-}
+// Whether a message goes through this writer: a body with a file part, and basic_fields (whose
+// bytes format_header writes). Any other Fields type is Beast's to serialize, and the whole message
+// then goes through Beast's writer (beast::http::async_write / write), as every other body does.
+template <class Body, class Fields>
+inline constexpr bool uses_zerocopy_writer = zerocopy_body<Body>::value && is_basic_fields<Fields>::value;
 
-// The operation: the header and the first piece's prefix as one buffer, then each piece's file range
-// with the memory before it as the head of that range's sendfile (async_sendfile_with_head: on
-// Windows the same TransmitFile call; on a POSIX socket a non-blocking send with MSG_MORE just
-// before it). A multipart body, whose closing boundary follows the last range, is sent under
-// TCP_CORK. The header's bytes are formatted into the head once (as Beast's serializer would write
-// them): the operation keeps no serializer, and no writer buffer, while the body is sent.
+// One step of a response, the same for both writers: `head` (memory bytes: the header and the
+// first piece's prefix the first time, a piece's prefix after that), then the file range
+// [offset, offset + length) of the body's file, if any. A step with a range goes through
+// (async_)sendfile_with_head, so the head leaves as the machine decides (MSG_MORE, TransmitFile's
+// head) and is not sent when the range already ends past the file; one without is written whole.
+struct write_step {
+    boost::asio::const_buffer head;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
+// Where a response stands: which piece is next, and whether the header went with a step yet.
+template <class Traits>
+class write_plan {
+public:
+    // Corked for the whole response only when several ranges follow one another (multipart): the
+    // boundaries between them and the closing one must not leave in segments of their own. One range
+    // needs no cork: its head goes with MSG_MORE just before the file's first bytes.
+    template <class Value>
+    static bool corks(Value const& body) noexcept {
+        return Traits::count(body) > 1;
+    }
+
+    // The next step, false when the message is complete. `header` holds the header's bytes; the first
+    // piece's prefix is appended to it once, and it is not changed after that (the steps point into it).
+    template <class Value, class Bytes>
+    bool next(Value const& body, Bytes& header, write_step& step) {
+        for (std::size_t const count = Traits::count(body); piece_ < count || !header_sent_;) {
+            piece_view const p = piece_ < count ? Traits::piece(body, piece_) : piece_view{};
+            ++piece_;
+            boost::asio::const_buffer head(p.prefix.data(), p.prefix.size());
+            if (!header_sent_) {
+                // The header goes out even when the body has no piece at all (HEAD, 304).
+                header_sent_ = true;
+                header.insert(header.end(), p.prefix.begin(), p.prefix.end());
+                head = boost::asio::buffer(header.data(), header.size());
+            }
+            if (p.length != 0 || head.size() != 0) {
+                step.head = head;
+                step.offset = p.offset;
+                step.length = p.length;
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    std::size_t piece_ = 0;
+    bool header_sent_ = false;
+};
+
+// The asynchronous writer: the header formatted once into the head of the first step (as Beast's
+// serializer would write it: the operation keeps no serializer and no writer buffer while the body
+// is sent), then write_plan's steps. Cancellation is checked between steps.
 template <class Stream, bool isRequest, class Body, class Fields, class Allocator>
 class write_op {
     using message_type = boost::beast::http::message<isRequest, Body, Fields>;
@@ -200,17 +218,15 @@ public:
                 // and freed before the handler runs.
                 st_ = std::allocate_shared<state>(boost::asio::get_associated_allocator(self),
                                                   boost::asio::get_associated_allocator(self));
-                header_bytes(msg_, st_->head, ec);
-                if (!ec) base_ = traits::start(msg_.body(), ec);
+                format_header(msg_.base(), st_->head);
+                base_ = traits::start(msg_.body(), ec);
                 if (ec) {
                     // Nothing happened yet: complete through the executor, never from the initiator.
                     ec_ = ec;
                     step_ = step::early_error;
                     return zerocopy::detail::resume_immediately(self);
                 }
-                // One range: its head goes with MSG_MORE. Several: the boundaries between them and
-                // the closing one must not leave in segments of their own.
-                if (traits::count(msg_.body()) > 1) st_->cork.engage(stream_);
+                if (plan_.corks(msg_.body())) st_->cork.engage(stream_);
                 step_ = step::send;
                 break;
 
@@ -228,29 +244,13 @@ public:
                     return finish(self, boost::asio::error::operation_aborted);
                 break;
         }
-        // Next piece: the memory bytes before its file range (the header too, the first time), then
-        // the range. The header goes out even when the body has no piece at all (HEAD, 304).
-        for (std::size_t const count = traits::count(msg_.body()); piece_ < count || !header_sent_;) {
-            piece_view const p = piece_ < count ? traits::piece(msg_.body(), piece_) : piece_view{};
-            ++piece_;
-            boost::asio::const_buffer head(p.prefix.data(), p.prefix.size());
-            if (!header_sent_) {
-                header_sent_ = true;
-                st_->head.insert(st_->head.end(), p.prefix.begin(), p.prefix.end());
-                head = boost::asio::buffer(st_->head.data(), st_->head.size());
-            }
-            if (p.length != 0) {
-                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return zerocopy::detail::async_sendfile_with_head(stream_, head, traits::handle(msg_.body()),
-                                                                  base_ + p.offset, p.length, options_,
-                                                                  std::move(self));
-            }
-            if (head.size() != 0) {
-                BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-                return boost::asio::async_write(stream_, head, std::move(self));
-            }
-        }
-        finish(self, {});
+        write_step s;
+        if (!plan_.next(msg_.body(), st_->head, s)) return finish(self, {});
+        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
+        if (s.length != 0)
+            return zerocopy::detail::async_sendfile_with_head(stream_, s.head, traits::handle(msg_.body()),
+                                                              base_ + s.offset, s.length, options_, std::move(self));
+        boost::asio::async_write(stream_, s.head, std::move(self));
     }
 
 private:
@@ -265,9 +265,8 @@ private:
     message_type& msg_;
     sendfile_options options_;
     std::shared_ptr<state> st_;
+    write_plan<traits> plan_;
     step step_ = step::start;
-    std::size_t piece_ = 0;
-    bool header_sent_ = false;
     std::size_t bytes_ = 0;
     std::uint64_t base_ = 0;  // traits::start: where the body's offsets begin in the file
     boost::system::error_code ec_;
@@ -304,7 +303,7 @@ template <class AsyncWriteStream, bool isRequest, class Body, class Fields, clas
           std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
 auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                  sendfile_options const& options, CompletionToken&& token) {
-    if constexpr (detail::zerocopy_body<Body>::value) {
+    if constexpr (detail::uses_zerocopy_writer<Body, Fields>) {
         return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
             detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options);
     } else {
@@ -322,26 +321,27 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>
 std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                   sendfile_options const& options, boost::system::error_code& ec) {
-    using traits = detail::zerocopy_body<Body>;
-    if constexpr (!traits::value) {
+    if constexpr (!detail::uses_zerocopy_writer<Body, Fields>) {
         return boost::beast::http::write(stream, msg, ec);
     } else {
+        // The asynchronous writer's algorithm, step for step (write_plan), with the blocking twins.
+        using traits = detail::zerocopy_body<Body>;
         if (msg.chunked()) return boost::beast::http::write(stream, msg, ec);
-        std::string header;
-        detail::header_bytes(msg, header, ec);
-        std::uint64_t const base = ec ? 0 : traits::start(msg.body(), ec);
+        std::string head;
+        detail::format_header(msg.base(), head);
+        std::uint64_t const base = traits::start(msg.body(), ec);
         if (ec) return 0;
+        detail::write_plan<traits> plan;
         detail::cork_guard<SyncWriteStream> cork(true);
-        if (detail::body_bytes<traits>(msg.body()) != 0) cork.engage(stream);
-        std::size_t bytes = boost::asio::write(stream, boost::asio::buffer(header), ec);
-        for (std::size_t i = 0; !ec && i < traits::count(msg.body()); ++i) {
-            detail::piece_view const p = traits::piece(msg.body(), i);
-            if (!p.prefix.empty())
-                bytes +=
-                    boost::asio::write(stream, boost::asio::buffer(p.prefix.data(), p.prefix.size()), ec);
-            if (!ec && p.length != 0)
-                bytes += static_cast<std::size_t>(
-                    zerocopy::sendfile(stream, traits::handle(msg.body()), base + p.offset, p.length, options, ec));
+        if (plan.corks(msg.body())) cork.engage(stream);
+        std::size_t bytes = 0;
+        detail::write_step s;
+        while (!ec && plan.next(msg.body(), head, s)) {
+            if (s.length != 0)
+                bytes += static_cast<std::size_t>(zerocopy::detail::sendfile_with_head(
+                    stream, s.head, traits::handle(msg.body()), base + s.offset, s.length, options, ec));
+            else
+                bytes += boost::asio::write(stream, s.head, ec);
         }
         return bytes;
     }

@@ -1,11 +1,13 @@
-// The core semantics of zerocopy::async_sendfile on Windows (the counterparts of
-// test/integration/core.cpp that do not depend on POSIX): exact ranges with the file position
-// untouched, named errors, fairness, cancellation, the blocking twin; then what is Windows' own:
-// TransmitFile's client-edition slots and a range above 4 GiB through TransmitFile.
+// What only Windows has, beside the portable core suite (test/integration/core.cpp, compiled into the
+// same executable windows_core): Windows file objects and overlapped handles, beast::tcp_stream as a
+// generic stream, the blocking twin's TransmitFile next to the completion port, scheduling under Wine,
+// and TransmitFile itself: its head (TRANSMIT_FILE_BUFFERS), the client editions' slots, a range above
+// 4 GiB, and the cases transmitfile_trace.sh runs under Wine's winsock trace.
 #include <zerocopy/async_sendfile.hpp>
 // The header must be self-contained: included first above.
 #include <zerocopy.hpp>
 
+#include "common/sendfile_test_util.hpp"
 #include "common/test_util.hpp"
 
 #include <boost/asio.hpp>
@@ -22,26 +24,6 @@ using boost::system::error_code;
 using namespace zerocopy_test;
 
 namespace {
-
-struct result {
-    error_code ec;
-    std::uint64_t n = 0;
-    bool done = false;
-};
-
-std::vector<zerocopy::send_mode> const all_modes{zerocopy::send_mode::automatic, zerocopy::send_mode::native,
-                                                 zerocopy::send_mode::buffered};
-
-zerocopy::sendfile_options mode_opts(zerocopy::send_mode m) {
-    zerocopy::sendfile_options o;
-    o.mode = m;
-    return o;
-}
-
-void small_buffers(asio::ip::tcp::socket& a, asio::ip::tcp::socket& b) {
-    a.set_option(asio::socket_base::send_buffer_size(64 * 1024));
-    b.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
-}
 
 void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset, std::uint64_t count) {
     asio::io_context ioc;
@@ -71,17 +53,7 @@ void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(range)
-
-BOOST_AUTO_TEST_CASE(exact_range_tcp_all_modes) {
-    struct c {
-        std::uint64_t size, offset, count;
-    };
-    std::vector<c> const cases{{1, 0, 1},         {4096, 0, zerocopy::to_end}, {3 << 20, 7, 1 << 20},
-                               {3 << 20, 1, zerocopy::to_end}, {100000, 99999, 1},   {5 << 20, 4096, (5 << 20) - 4096}};
-    for (auto mode : all_modes)
-        for (auto const& k : cases) check_range(mode, k.size, k.offset, k.count);
-}
+BOOST_AUTO_TEST_SUITE(windows_files)
 
 BOOST_AUTO_TEST_CASE(file_objects_win32_and_stdio) {
     // beast::file_win32 (a HANDLE) and beast::file_stdio (a FILE*, through _get_osfhandle).
@@ -162,169 +134,6 @@ BOOST_AUTO_TEST_CASE(overlapped_handles_and_random_access_file) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_SUITE(errors)
-
-BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
-    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        small_buffers(p.a, p.b);
-        temp_file f(16 << 20);
-        result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
-        // The peer reads 1 MiB, then resets the connection.
-        std::thread peer([&] {
-            std::vector<char> buf(1 << 20);
-            asio::read(p.b, asio::buffer(buf));
-            p.b.set_option(asio::socket_base::linger(true, 0));
-            p.b.close();
-        });
-        ioc.run();
-        peer.join();
-        BOOST_TEST_CONTEXT("mode " << int(mode)) {
-            BOOST_TEST(r.done);
-            BOOST_TEST((r.ec == asio::error::connection_reset || r.ec == asio::error::broken_pipe ||
-                        r.ec == asio::error::connection_aborted),
-                       r.ec.message());
-            BOOST_TEST(r.n >= (1u << 20));
-            BOOST_TEST(r.n < (16u << 20));
-        }
-    }
-}
-
-BOOST_AUTO_TEST_CASE(range_past_end_of_file_is_unexpected_eof) {
-    for (auto mode : all_modes) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        temp_file f(1000);
-        result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 500, 501, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
-            r = {ec, n, true};
-        });
-        BOOST_TEST(!r.done);
-        ioc.run();
-        BOOST_TEST(r.ec == zerocopy::error::unexpected_eof);
-        BOOST_TEST(r.n == 0u);
-    }
-}
-
-BOOST_AUTO_TEST_CASE(file_truncated_during_transfer_is_unexpected_eof) {
-    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        small_buffers(p.a, p.b);
-        temp_file f(16 << 20);
-        // A slow reader keeps the transfer going while the file shrinks to 8 MiB; the chunks are
-        // small, so that no TransmitFile is under way across the new end for long.
-        receiver rx(p.b.native_handle(), 0, {}, 64 * 1024, std::chrono::milliseconds(10));
-        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-        t.async_wait([&](error_code) { set_file_size(f.fd(), 8 << 20); });
-        zerocopy::sendfile_options o = mode_opts(mode);
-        o.max_chunk = 256 * 1024;
-        result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o, [&](error_code ec, std::uint64_t n) {
-            r = {ec, n, true};
-            p.a.shutdown(asio::socket_base::shutdown_send);
-        });
-        ioc.run();
-        rx.join();
-        BOOST_TEST_CONTEXT("mode " << int(mode)) {
-            BOOST_TEST(r.ec == zerocopy::error::unexpected_eof, r.ec.message());
-            BOOST_TEST(r.n == (8u << 20));     // everything up to the new end, then the error
-            BOOST_TEST(rx.received() == r.n);  // exactly what was reported, all of it correct
-            BOOST_TEST(rx.mismatches() == 0u);
-        }
-    }
-}
-
-BOOST_AUTO_TEST_CASE(empty_ranges_complete_at_once_without_error) {
-    for (auto mode : all_modes) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        temp_file f(1000);
-        for (auto [offset, count] : {std::pair<std::uint64_t, std::uint64_t>{0, 0}, {1000, zerocopy::to_end}, {500, 0}}) {
-            result r;
-            zerocopy::async_sendfile(p.a, f.fd(), offset, count, mode_opts(mode),
-                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
-            BOOST_TEST(!r.done);  // not from inside the initiating function
-            ioc.restart();
-            ioc.run();
-            BOOST_TEST(r.done);
-            BOOST_TEST(!r.ec);
-            BOOST_TEST(r.n == 0u);
-        }
-    }
-}
-
-BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
-    asio::io_context ioc;
-    tcp_pair p(ioc);
-    temp_file f(1000);
-    HANDLE const dir = ::CreateFileW(temp_dir().c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
-                                     OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
-    BOOST_REQUIRE(dir != INVALID_HANDLE_VALUE);
-    HANDLE const wronly = f.reopen(GENERIC_WRITE);
-    BOOST_REQUIRE(wronly != INVALID_HANDLE_VALUE);
-    HANDLE pipe_r = nullptr, pipe_w = nullptr;
-    BOOST_REQUIRE(::CreatePipe(&pipe_r, &pipe_w, nullptr, 0));
-    struct c {
-        HANDLE h;
-        error_code expected;
-        char const* what;
-    };
-    std::vector<c> const cases{{dir, zerocopy::error::not_a_regular_file, "directory"},
-                               {reinterpret_cast<HANDLE>(static_cast<SOCKET>(p.b.native_handle())), zerocopy::error::not_a_regular_file,
-                                "socket"},
-                               {pipe_r, zerocopy::error::not_a_regular_file, "pipe"},
-                               {wronly, zerocopy::error::file_not_readable, "write-only"},
-                               {INVALID_HANDLE_VALUE, asio::error::bad_descriptor, "invalid"},
-                               {nullptr, asio::error::bad_descriptor, "null"}};
-    for (auto mode : all_modes)
-        for (auto const& k : cases) {
-            BOOST_TEST_CONTEXT(k.what << " mode " << int(mode)) {
-                result r;
-                zerocopy::async_sendfile(p.a, k.h, 0, 10, mode_opts(mode),
-                                         [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
-                ioc.restart();
-                ioc.run();
-                BOOST_TEST(r.ec == k.expected, r.ec.message());
-                BOOST_TEST(r.n == 0u);
-                error_code ec;
-                BOOST_TEST(zerocopy::sendfile(p.a, k.h, 0, 10, mode_opts(mode), ec) == 0u);
-                BOOST_TEST(ec == k.expected, ec.message());
-            }
-        }
-    // Nothing reached the peer.
-    p.b.non_blocking(true);
-    char ch;
-    error_code ec;
-    p.b.read_some(asio::buffer(&ch, 1), ec);
-    BOOST_TEST(ec == asio::error::would_block);
-    ::CloseHandle(dir);
-    ::CloseHandle(wronly);
-    ::CloseHandle(pipe_r);
-    ::CloseHandle(pipe_w);
-}
-
-BOOST_AUTO_TEST_CASE(closed_stream_is_bad_descriptor) {
-    for (auto mode : all_modes) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        temp_file f(1000);
-        p.a.close();
-        result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, 10, mode_opts(mode),
-                                 [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
-        ioc.run();
-        BOOST_TEST(r.done);
-        BOOST_TEST(r.ec == asio::error::bad_descriptor, r.ec.message());
-        BOOST_TEST(r.n == 0u);
-    }
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_SUITE(scheduling)
 
 BOOST_AUTO_TEST_CASE(a_timer_fires_on_time_during_a_large_transfer) {
@@ -389,117 +198,6 @@ BOOST_AUTO_TEST_CASE(two_transfers_progress_together_on_one_thread) {
         // Interleaved: when the first finished, the other was well under way.
         BOOST_TEST(other_at_first_done > 0u);
     }
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(cancellation)
-
-BOOST_AUTO_TEST_CASE(terminal_and_partial_stop_a_stalled_transfer) {
-    for (auto type : {asio::cancellation_type::terminal, asio::cancellation_type::partial})
-        for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
-            asio::io_context ioc;
-            tcp_pair p(ioc);
-            small_buffers(p.a, p.b);
-            temp_file f(16 << 20);
-            asio::cancellation_signal sig;
-            result r;
-            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                         r = {ec, n, true};
-                                     }));
-            asio::steady_timer t(ioc, std::chrono::milliseconds(100));
-            t.async_wait([&](error_code) { sig.emit(type); });
-            ioc.run();
-            BOOST_TEST_CONTEXT("mode " << int(mode) << " type " << int(type)) {
-                BOOST_TEST(r.ec == asio::error::operation_aborted, r.ec.message());
-                BOOST_TEST(r.n > 0u);
-                // The stream is still usable; the reader gets exactly the reported prefix.
-                p.a.shutdown(asio::socket_base::shutdown_send);
-                receiver rx(p.b.native_handle(), 0);
-                rx.join();
-                BOOST_TEST(rx.received() == r.n);
-                BOOST_TEST(rx.mismatches() == 0u);
-            }
-        }
-}
-
-BOOST_AUTO_TEST_CASE(total_is_ignored_once_bytes_are_on_the_wire) {
-    for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        small_buffers(p.a, p.b);
-        temp_file f(4 << 20);
-        asio::cancellation_signal sig;
-        result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                 asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, std::uint64_t n) {
-                                     r = {ec, n, true};
-                                     p.a.close();
-                                 }));
-        std::unique_ptr<receiver> rx;
-        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
-        t.async_wait([&](error_code) {
-            sig.emit(asio::cancellation_type::total);
-            rx = std::make_unique<receiver>(p.b.native_handle(), 0);
-        });
-        ioc.run();
-        rx->join();
-        BOOST_TEST(!r.ec, r.ec.message());
-        BOOST_TEST(r.n == (4u << 20));
-        BOOST_TEST(rx->received() == (4u << 20));
-        BOOST_TEST(rx->mismatches() == 0u);
-    }
-}
-
-BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
-    for (bool use_close : {false, true})
-        for (auto mode : {zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
-            asio::io_context ioc;
-            tcp_pair p(ioc);
-            small_buffers(p.a, p.b);
-            temp_file f(16 << 20);
-            result r;
-            zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
-                                     [&](error_code ec, std::uint64_t n) { r = {ec, n, true}; });
-            asio::steady_timer t(ioc, std::chrono::milliseconds(100));
-            t.async_wait([&](error_code) {
-                if (use_close)
-                    p.a.close();
-                else
-                    p.a.cancel();
-            });
-            // Wine 8 does not abort a pending TransmitFile when its socket is closed (Windows
-            // cancels every request of a handle when it is closed); the peer's reset ends it there.
-            bool wine_close_needed_reset = false;
-            asio::steady_timer wine_guard(ioc, std::chrono::seconds(2));
-            wine_guard.async_wait([&](error_code ec) {
-                if (ec || r.done) return;
-                wine_close_needed_reset = true;
-                p.b.set_option(asio::socket_base::linger(true, 0));
-                p.b.close();
-            });
-            while (!r.done && ioc.run_one()) {
-            }
-            wine_guard.cancel();
-            ioc.run();
-            BOOST_TEST_MESSAGE("mode " << int(mode) << " close " << use_close << ": " << r.ec.message()
-                                       << (wine_close_needed_reset ? " (ended by the peer's reset)" : ""));
-            BOOST_TEST_CONTEXT("mode " << int(mode) << " close " << use_close) {
-                BOOST_TEST(r.done);
-                if (wine_close_needed_reset) {
-                    // Asio's own WSASend (the buffered mode) behaves the same there: the close
-                    // is seen only when the connection dies; the error is Wine's.
-                    BOOST_TEST(use_close);
-                    BOOST_TEST(r.ec.failed());
-                } else {
-                    BOOST_TEST(
-                        (r.ec == asio::error::operation_aborted || (use_close && r.ec == asio::error::bad_descriptor)),
-                        r.ec.message());
-                    BOOST_TEST(r.n > 0u);
-                }
-            }
-        }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -577,28 +275,6 @@ BOOST_AUTO_TEST_CASE(beast_tcp_stream_expiry_applies) {
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(blocking_twin)
-
-BOOST_AUTO_TEST_CASE(sync_sendfile_same_semantics) {
-    for (auto mode : all_modes) {
-        asio::io_context ioc;
-        tcp_pair p(ioc);
-        temp_file f(3 << 20);
-        set_file_position(f.fd(), 77);
-        receiver rx(p.b.native_handle(), 1000);
-        error_code ec;
-        std::uint64_t const n = zerocopy::sendfile(p.a, f.fd(), 1000, 2 << 20, mode_opts(mode), ec);
-        BOOST_TEST(!ec, ec.message());
-        BOOST_TEST(n == (2u << 20));
-        BOOST_TEST(zerocopy::sendfile(p.a, f.fd(), (3 << 20) - 10, 11, mode_opts(mode), ec) == 0u);
-        BOOST_TEST(ec == zerocopy::error::unexpected_eof);
-        BOOST_CHECK_THROW(zerocopy::sendfile(p.a, f.fd(), (3 << 20) - 10, 11), boost::system::system_error);
-        p.a.close();
-        rx.join();
-        BOOST_TEST(rx.received() == (2u << 20));
-        BOOST_TEST(rx.mismatches() == 0u);
-        BOOST_TEST(file_position(f.fd()) == 77);
-    }
-}
 
 BOOST_AUTO_TEST_CASE(sync_twin_then_async_on_the_same_socket) {
     // The blocking twin's TransmitFile must not leave a completion packet behind in the
