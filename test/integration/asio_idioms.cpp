@@ -6,6 +6,7 @@
 // - Boost 1.86+: asio::cancel_after and asio::cancel_at as the completion token's adapter.
 #include <zerocopy/async_sendfile.hpp>
 
+#include "common/counting_executor.hpp"
 #include "common/test_util.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -26,27 +27,6 @@ using namespace zerocopy_test;
 
 namespace {
 
-#if ZEROCOPY_HAS_IMMEDIATE_EXECUTOR
-// An executor that counts what is dispatched to it and runs it on the spot (as an application's
-// "inline" immediate executor would).
-struct counting_executor {
-    int* dispatched;
-    asio::io_context* ctx;
-
-    asio::execution_context& query(asio::execution::context_t) const noexcept { return *ctx; }
-    static constexpr asio::execution::blocking_t query(asio::execution::blocking_t) noexcept {
-        return asio::execution::blocking.possibly;
-    }
-    template <class F>
-    void execute(F f) const {
-        ++*dispatched;
-        std::move(f)();
-    }
-    bool operator==(counting_executor const& o) const noexcept { return dispatched == o.dispatched; }
-    bool operator!=(counting_executor const& o) const noexcept { return !(*this == o); }
-};
-static_assert(asio::execution::is_executor<counting_executor>::value);
-#endif
 
 }  // namespace
 
@@ -83,7 +63,7 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
     bool done = false;
     error_code got;
     zerocopy::async_sendfile(p.a, f.fd(), 5000, 10,
-                             asio::bind_immediate_executor(counting_executor{&dispatched, &ioc},
+                             asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
                                                            [&](error_code ec, std::uint64_t n) {
                                                                done = true;
                                                                got = ec;
@@ -101,7 +81,7 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
     done = false;
     receiver rx(p.b.native_handle(), 0);
     zerocopy::async_sendfile(p.a, f.fd(), 0, 1000,
-                             asio::bind_immediate_executor(counting_executor{&dispatched, &ioc},
+                             asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
                                                            [&](error_code ec, std::uint64_t n) {
                                                                done = true;
                                                                BOOST_TEST(!ec);

@@ -7,6 +7,7 @@
 #include <zerocopy/http/read.hpp>
 #include <zerocopy/http/write.hpp>
 
+#include "common/counting_executor.hpp"
 #include "http_test_util.hpp"
 
 #include <boost/beast/http/file_body.hpp>
@@ -25,16 +26,7 @@ namespace zh = zerocopy::http;
 
 namespace {
 
-struct pair {
-    asio::io_context ioc;
-    tcp::socket a{ioc};
-    tcp::socket b{ioc};
-    pair() {
-        tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-        a.connect(acc.local_endpoint());
-        acc.accept(b);
-    }
-};
+using pair = loopback_pair;
 
 // Everything `s` receives until EOF, read on the caller's thread (blocking).
 std::string read_all(tcp::socket& s) {
@@ -67,25 +59,6 @@ std::string wire_bytes(Response& res, Write write) {
     return got;
 }
 
-#if ZEROCOPY_HAS_IMMEDIATE_EXECUTOR
-// Counts what is dispatched to it and runs it on the spot.
-struct counting_executor {
-    int* dispatched;
-    asio::io_context* ctx;
-
-    asio::execution_context& query(asio::execution::context_t) const noexcept { return *ctx; }
-    static constexpr asio::execution::blocking_t query(asio::execution::blocking_t) noexcept {
-        return asio::execution::blocking.possibly;
-    }
-    template <class F>
-    void execute(F f) const {
-        ++*dispatched;
-        std::move(f)();
-    }
-    bool operator==(counting_executor const& o) const noexcept { return dispatched == o.dispatched; }
-    bool operator!=(counting_executor const& o) const noexcept { return !(*this == o); }
-};
-#endif
 
 }  // namespace
 
@@ -155,7 +128,7 @@ BOOST_AUTO_TEST_CASE(early_completions_use_the_immediate_executor) {
         int dispatched = 0;
         bool done = false;
         zh::async_write(p.a, res,
-                        asio::bind_immediate_executor(counting_executor{&dispatched, &p.ioc},
+                        asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &p.ioc},
                                                       [&](beast::error_code wec, std::size_t n) {
                                                           done = true;
                                                           BOOST_TEST(wec == zerocopy::error::unexpected_eof);
@@ -176,7 +149,7 @@ BOOST_AUTO_TEST_CASE(early_completions_use_the_immediate_executor) {
         int dispatched = 0;
         bool done = false;
         zh::async_read_request(p.a, buffer, parser,
-                               asio::bind_immediate_executor(counting_executor{&dispatched, &p.ioc},
+                               asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &p.ioc},
                                                              [&](beast::error_code rec, std::size_t) {
                                                                  done = true;
                                                                  BOOST_TEST(zh::framing_error_of(rec) !=

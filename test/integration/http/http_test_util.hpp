@@ -140,6 +140,18 @@ inline bool nodelay(tcp::socket& s) {
     return on.value();
 }
 
+/// A connected TCP pair on 127.0.0.1 with its own io_context: `a` sends, `b` receives.
+struct loopback_pair {
+    asio::io_context ioc;
+    tcp::socket a{ioc};
+    tcp::socket b{ioc};
+    loopback_pair() {
+        tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+        a.connect(acc.local_endpoint());
+        acc.accept(b);
+    }
+};
+
 /// A file server on 127.0.0.1 (ephemeral port) running on its own thread; stopped by the destructor.
 /// Sessions read with zerocopy::http::async_read_request, answer with serve_file, and write with the
 /// chosen writer; a framing defect gets its 400/501 and the connection is closed.

@@ -27,16 +27,7 @@ namespace zh = zerocopy::http;
 
 namespace {
 
-struct pair {
-    asio::io_context ioc;
-    tcp::socket a{ioc};
-    tcp::socket b{ioc};
-    pair() {
-        tcp::acceptor acc(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-        a.connect(acc.local_endpoint());
-        acc.accept(b);
-    }
-};
+using pair = loopback_pair;
 
 zh::file_response response_for(temp_dir const& dir, std::size_t size) {
     std::string const path = dir.write("f" + std::to_string(size), pattern(size));
