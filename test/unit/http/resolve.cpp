@@ -183,10 +183,11 @@ vector_t const vectors[] = {
     {"http://localhost/dir/", resolve_status::file, "dir index"},
     {"http://localhost/missing", resolve_status::not_found, ""},
     {"http://localhost/../outside.txt", resolve_status::bad_request, ""},
-    {"http://localhost/sub/../a.txt", resolve_status::bad_request, ""},
+    {"http://localhost/sub/../a.txt", resolve_status::redirect, "/a.txt"},  // origin-relative
+    {"http://localhost/./a.txt?q", resolve_status::redirect, "/a.txt?q"},
     {"http://localhost/%2e%2e/outside.txt", resolve_status::bad_request, ""},
     {"http://localhost/sub%2fb.txt", resolve_status::bad_request, ""},
-    {"http://localhost//etc/passwd", resolve_status::bad_request, ""},
+    {"http://localhost//etc/passwd", resolve_status::redirect, "/etc/passwd"},  // never "//etc"
     {"http://localhost/a.txt#frag", resolve_status::bad_request, ""},
     {"ftp://localhost/a.txt", resolve_status::bad_request, ""},
     {"file:///etc/passwd", resolve_status::bad_request, ""},
