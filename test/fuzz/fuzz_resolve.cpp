@@ -177,18 +177,27 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
     std::string_view const target(reinterpret_cast<char const*>(data), size);
 
     decoded_target const t = decode_target(target);
-    normalized_target const n = normalize_target(target);
+    normalized_target const n = normalize_target(target);  // canonical for any absolute-form target
+    bool const origin_form = target.empty() || target.front() == '/';
     if (n.form == target_form::redirect) {
+        ZEROCOPY_FUZZ_CHECK(origin_form);
         ZEROCOPY_FUZZ_CHECK(!t.valid);  // a target decode_target accepts is canonical
         ZEROCOPY_FUZZ_CHECK(decode_target(n.location).valid);
     }
-    if (n.form == target_form::canonical && !t.valid) {
+    if (origin_form && n.form == target_form::canonical && !t.valid) {
         resolved_target const r = resolve_target(root_fd, target);
         ZEROCOPY_FUZZ_CHECK(r.status == resolve_status::bad_request);
     }
     if (n.form == target_form::refused) {
         resolved_target const r = resolve_target(root_fd, target);
         ZEROCOPY_FUZZ_CHECK(r.status == resolve_status::bad_request);
+    }
+    if (!origin_form && !t.valid) {
+        // absolute-form: refused, or (dot and empty segments in its path) redirected to the
+        // canonical origin-form target, which decode_target accepts.
+        resolved_target const r = resolve_target(root_fd, target);
+        ZEROCOPY_FUZZ_CHECK(r.status == resolve_status::bad_request || r.status == resolve_status::redirect);
+        if (r.status == resolve_status::redirect) ZEROCOPY_FUZZ_CHECK(decode_target(r.location).valid);
     }
     if (t.valid) {
         ZEROCOPY_FUZZ_CHECK(!t.encoded_path.empty() && t.encoded_path.front() == '/');
