@@ -152,8 +152,8 @@ BOOST_AUTO_TEST_CASE(early_completions_use_the_immediate_executor) {
                                asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &p.ioc},
                                                              [&](beast::error_code rec, std::size_t) {
                                                                  done = true;
-                                                                 BOOST_TEST(zh::framing_error_of(rec) !=
-                                                                            zh::framing_error::none);
+                                                                 BOOST_TEST((zh::framing_error_of(rec) !=
+                                                                             zh::framing_error::none));
                                                              }));
         BOOST_TEST(dispatched == 1);
         p.ioc.run();
@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(cancel_after_ends_a_read_from_a_silent_client) {
     p.ioc.run();
     BOOST_TEST_REQUIRE(done);
     BOOST_TEST(got == asio::error::operation_aborted);
-    BOOST_TEST(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));  // not a hang
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20)));  // not a hang
     // The socket is still usable: a request that arrives now is read.
     asio::write(p.b, asio::buffer(std::string("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")));
     beast::error_code ec;
