@@ -1,5 +1,5 @@
 //
-// zerocopy/detail/immediate.hpp — completing an operation that did no I/O, never inline.
+// zerocopy/detail/immediate.hpp — completing an operation that never waited, never inline.
 //
 #ifndef ZEROCOPY_DETAIL_IMMEDIATE_HPP
 #define ZEROCOPY_DETAIL_IMMEDIATE_HPP
