@@ -67,8 +67,9 @@ void set_offset(OVERLAPPED& ov, std::uint64_t offset) noexcept {
 // file pointer. The pointer is saved and put back around each read; the reads on one handle are
 // serialised (by stripes of handle values) so that two transfers sharing a handle cannot
 // interleave their save and restore.
-SRWLOCK position_locks[16] = {SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT,
-                              SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT,
+SRWLOCK position_locks[16] = {SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT,
+                              SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT,
+                              SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT,
                               SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT, SRWLOCK_INIT};
 
 class position_keeper {
@@ -120,7 +121,9 @@ bool acquire_transmit_slot(bool refuse_when_busy) noexcept {
     return true;
 }
 
-void release_transmit_slot() noexcept { transmit_in_flight.fetch_sub(1, std::memory_order_relaxed); }
+void release_transmit_slot() noexcept {
+    transmit_in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
 
 // Asio's translation of completion errors for socket sends (win_iocp_socket_send_op).
 boost::system::error_code translate(boost::system::error_code ec) noexcept {
@@ -135,7 +138,9 @@ boost::system::error_code translate(boost::system::error_code ec) noexcept {
     }
 }
 
-bool is_invalid(HANDLE h) noexcept { return h == nullptr || h == INVALID_HANDLE_VALUE; }
+bool is_invalid(HANDLE h) noexcept {
+    return h == nullptr || h == INVALID_HANDLE_VALUE;
+}
 
 // GrantedAccess of a handle, through NtQueryObject (ntdll; looked up once, no import library).
 struct object_basic_information {
@@ -188,10 +193,13 @@ boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& s
     return {};
 }
 
-bool has_native_send() noexcept { return true; }
+bool has_native_send() noexcept {
+    return true;
+}
 
 namespace {
-TRANSMIT_FILE_BUFFERS* head_buffers(TRANSMIT_FILE_BUFFERS& b, void const* head, std::size_t head_size) noexcept {
+TRANSMIT_FILE_BUFFERS* head_buffers(TRANSMIT_FILE_BUFFERS& b, void const* head,
+                                    std::size_t head_size) noexcept {
     if (head_size == 0) return nullptr;
     b.Head = const_cast<void*>(head);
     b.HeadLength = static_cast<DWORD>(head_size);
@@ -214,7 +222,8 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
     acquire_transmit_slot(false);
     SOCKET const s = static_cast<SOCKET>(out);
     TRANSMIT_FILE_BUFFERS buffers{};
-    BOOL ok = ::TransmitFile(s, file, static_cast<DWORD>(count), 0, &ov, head_buffers(buffers, head, head_size), 0);
+    BOOL ok =
+        ::TransmitFile(s, file, static_cast<DWORD>(count), 0, &ov, head_buffers(buffers, head, head_size), 0);
     DWORD e = ok ? 0 : static_cast<DWORD>(::WSAGetLastError());
     DWORD n = 0;
     if (ok || e == ERROR_IO_PENDING) {

@@ -106,10 +106,12 @@ fsm_action sendfile_fsm::issue(fsm_action next, boost::asio::cancellation_type_t
         // Total cancellation only while nothing was sent: bytes on the wire are a side effect. This
         // also covers bytes counted by this very event (a TransmitFile that sent some, then saw a
         // `total` request, which its cancellation handler ignored).
-        auto const honoured = bytes_transferred() == 0
-                                  ? cancellation_type::terminal | cancellation_type::partial | cancellation_type::total
-                                  : cancellation_type::terminal | cancellation_type::partial;
-        if ((cancelled & honoured) != cancellation_type::none) next = finish(boost::asio::error::operation_aborted);
+        auto const honoured =
+            bytes_transferred() == 0
+                ? cancellation_type::terminal | cancellation_type::partial | cancellation_type::total
+                : cancellation_type::terminal | cancellation_type::partial;
+        if ((cancelled & honoured) != cancellation_type::none)
+            next = finish(boost::asio::error::operation_aborted);
     }
     // A failed transfer never sends its head; a successful one (an empty range) still does.
     if (next.kind_ == fsm_action::done && (next.ec_ || head_rest() == 0)) return last_ = next;

@@ -38,7 +38,8 @@ std::vector<zerocopy::http::content_coding> parse_precompressed(std::string cons
     std::size_t start = 0;
     for (;;) {
         std::size_t const comma = s.find(',', start);
-        std::string const name = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string const name =
+            s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         auto const c = zerocopy::http::parse_content_coding(name);
         if (!c || name == "x-gzip")
             throw po::error("--precompressed: unknown coding '" + name + "' (br, zstd, gzip, or none)");

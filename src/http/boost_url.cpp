@@ -4,7 +4,8 @@
 // sources (ZEROCOPY_BOOST_URL_SOURCE_DIR) for 1.83 and later, where <boost/url/src.hpp> is gone.
 #include <boost/version.hpp>
 #if BOOST_VERSION >= 108300
-#error "Boost >= 1.83 has no <boost/url/src.hpp>: set ZEROCOPY_BOOST_URL_SOURCE_DIR or link a Boost.URL built for the target"
+#error \
+    "Boost >= 1.83 has no <boost/url/src.hpp>: set ZEROCOPY_BOOST_URL_SOURCE_DIR or link a Boost.URL built for the target"
 #endif
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpedantic"

@@ -17,7 +17,6 @@
 
 namespace zerocopy::http::detail {
 
-
 /// What the layer needs to know about an open file.
 struct file_status {
     enum kind_t { regular, directory, other } kind = other;

@@ -56,8 +56,9 @@ bool split_absolute_form(std::string_view target, std::string& authority, std::s
     std::string_view const auth(u.encoded_authority().data(), u.encoded_authority().size());
     if (!is_valid_host(auth)) return false;
     authority.assign(auth);
-    origin.assign(u.encoded_path().empty() ? std::string_view("/")
-                                            : std::string_view(u.encoded_path().data(), u.encoded_path().size()));
+    origin.assign(u.encoded_path().empty()
+                      ? std::string_view("/")
+                      : std::string_view(u.encoded_path().data(), u.encoded_path().size()));
     if (u.has_query()) {
         origin += '?';
         origin.append(u.encoded_query().data(), u.encoded_query().size());

@@ -79,7 +79,8 @@ void finish_body(file_response& res, bhttp::request_header<> const& req) {
 bool has_coding_suffix(std::string_view path) {
     for (auto const c : {content_coding::br, content_coding::zstd, content_coding::gzip}) {
         auto const suffix = coding_suffix(c);
-        if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+        if (path.size() > suffix.size() &&
+            path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
             return true;
     }
     return false;
@@ -103,7 +104,6 @@ bool open_variant(native_file_handle root, std::string const& relative_path, std
            out.st.mtime_ns >= identity.mtime_ns;
 }
 
-
 // A directory without its index, with listings on (listing.cpp, listing_posix.cpp).
 file_response serve_listing(document_root const& root, bhttp::request_header<> const& req, resolved_target& r,
                             boost::system::error_code& ec, serve_options const& options) {
@@ -122,8 +122,10 @@ file_response serve_listing(document_root const& root, bhttp::request_header<> c
     ec = detail::read_directory(root.native_handle(), r.file.get(), segments, options.resolve.resolver,
                                 options.listing, entries, truncated);
     r.file.reset();
-    if (ec == boost::system::errc::function_not_supported) return make_error_response(bhttp::status::not_found, req);
-    if (ec == boost::system::errc::permission_denied) return make_error_response(bhttp::status::forbidden, req);
+    if (ec == boost::system::errc::function_not_supported)
+        return make_error_response(bhttp::status::not_found, req);
+    if (ec == boost::system::errc::permission_denied)
+        return make_error_response(bhttp::status::forbidden, req);
     if (ec) return make_error_response(bhttp::status::internal_server_error, req);
 
     std::string const path = segments.empty() ? std::string("/") : "/" + r.relative_path + "/";

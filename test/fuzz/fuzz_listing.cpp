@@ -202,7 +202,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             }
             ZEROCOPY_FUZZ_CHECK(page.compare(end, 2, "\">") == 0);
         }
-        ZEROCOPY_FUZZ_CHECK(truncated == (page.find("<p>This list was cut") != std::string::npos));  // "<" is ours
+        ZEROCOPY_FUZZ_CHECK(truncated ==
+                            (page.find("<p>This list was cut") != std::string::npos));  // "<" is ours
     } else {
         json_checker j{page};
         ZEROCOPY_FUZZ_CHECK(j.value(0));

@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             byte_range const& a = alone.ranges.front();
             std::size_t holder = r.ranges.size();
             for (std::size_t k = 0; k < r.ranges.size(); ++k)
-                if (a.offset >= r.ranges[k].offset && a.offset + a.length <= r.ranges[k].offset + r.ranges[k].length) {
+                if (a.offset >= r.ranges[k].offset &&
+                    a.offset + a.length <= r.ranges[k].offset + r.ranges[k].length) {
                     ZEROCOPY_FUZZ_CHECK(holder == r.ranges.size());  // exactly one holds it
                     holder = k;
                 }

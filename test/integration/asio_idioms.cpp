@@ -25,10 +25,7 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 using namespace zerocopy_test;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 BOOST_AUTO_TEST_SUITE(asio_idioms)
 
@@ -40,17 +37,20 @@ BOOST_AUTO_TEST_CASE(early_completion_is_never_inline) {
     for (std::uint64_t offset : {std::uint64_t(1000), std::uint64_t(5000)}) {
         bool done = false;
         error_code got;
-        zerocopy::async_sendfile(p.a, f.fd(), offset, offset == 1000 ? 0 : 10, [&](error_code ec, std::uint64_t n) {
-            done = true;
-            got = ec;
-            BOOST_TEST(n == 0u);
-        });
+        zerocopy::async_sendfile(p.a, f.fd(), offset, offset == 1000 ? 0 : 10,
+                                 [&](error_code ec, std::uint64_t n) {
+                                     done = true;
+                                     got = ec;
+                                     BOOST_TEST(n == 0u);
+                                 });
         BOOST_TEST(!done);
         ioc.restart();
         ioc.run();
         BOOST_TEST(done);
-        if (offset == 5000) BOOST_TEST(got == zerocopy::error::unexpected_eof);
-        else BOOST_TEST(!got);
+        if (offset == 5000)
+            BOOST_TEST(got == zerocopy::error::unexpected_eof);
+        else
+            BOOST_TEST(!got);
     }
 }
 
@@ -62,13 +62,14 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
     int dispatched = 0;
     bool done = false;
     error_code got;
-    zerocopy::async_sendfile(p.a, f.fd(), 5000, 10,
-                             asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
-                                                           [&](error_code ec, std::uint64_t n) {
-                                                               done = true;
-                                                               got = ec;
-                                                               BOOST_TEST(n == 0u);
-                                                           }));
+    zerocopy::async_sendfile(
+        p.a, f.fd(), 5000, 10,
+        asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
+                                      [&](error_code ec, std::uint64_t n) {
+                                          done = true;
+                                          got = ec;
+                                          BOOST_TEST(n == 0u);
+                                      }));
     // The completion was handed to the application's immediate executor, once, by the initiating
     // function; from there it goes on to the handler's own executor, as with Asio's operations.
     BOOST_TEST(dispatched == 1);
@@ -84,13 +85,14 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
         // The peer sees the 1000-byte file, then the big one, each from its offset 0.
         receiver rx(p.b.native_handle(), 0,
                     [](std::uint64_t pos) { return pattern_byte(pos < 1000 ? pos : pos - 1000); });
-        zerocopy::async_sendfile(p.a, f.fd(), 0, 1000,
-                                 asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
-                                                               [&](error_code ec, std::uint64_t n) {
-                                                                   done = true;
-                                                                   BOOST_TEST(!ec);
-                                                                   BOOST_TEST(n == 1000u);
-                                                               }));
+        zerocopy::async_sendfile(
+            p.a, f.fd(), 0, 1000,
+            asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
+                                          [&](error_code ec, std::uint64_t n) {
+                                              done = true;
+                                              BOOST_TEST(!ec);
+                                              BOOST_TEST(n == 1000u);
+                                          }));
         BOOST_TEST(dispatched == 1);
         ioc.restart();
         ioc.run();
@@ -101,14 +103,15 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
         temp_file big(16 << 20);
         dispatched = 0;
         done = false;
-        zerocopy::async_sendfile(p.a, big.fd(), 0, zerocopy::to_end,
-                                 asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
-                                                               [&](error_code ec, std::uint64_t n) {
-                                                                   done = true;
-                                                                   BOOST_TEST(!ec);
-                                                                   BOOST_TEST(n == (16u << 20));
-                                                                   p.a.shutdown(asio::socket_base::shutdown_send);
-                                                               }));
+        zerocopy::async_sendfile(
+            p.a, big.fd(), 0, zerocopy::to_end,
+            asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &ioc},
+                                          [&](error_code ec, std::uint64_t n) {
+                                              done = true;
+                                              BOOST_TEST(!ec);
+                                              BOOST_TEST(n == (16u << 20));
+                                              p.a.shutdown(asio::socket_base::shutdown_send);
+                                          }));
         ioc.restart();
         ioc.run();
         BOOST_TEST(done);
@@ -124,7 +127,8 @@ BOOST_AUTO_TEST_CASE(early_completion_uses_the_immediate_executor) {
 // A peer that reads nothing: the transfer fills the socket buffers and stalls; cancel_after ends it
 // with operation_aborted and the exact count, in every mode, and the socket stays usable.
 BOOST_AUTO_TEST_CASE(cancel_after_ends_a_stalled_transfer) {
-    for (auto mode : {zerocopy::send_mode::automatic, zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
+    for (auto mode :
+         {zerocopy::send_mode::automatic, zerocopy::send_mode::native, zerocopy::send_mode::buffered}) {
         for (bool at : {false, true}) {
             asio::io_context ioc;
             tcp_pair p(ioc);
@@ -173,13 +177,14 @@ BOOST_AUTO_TEST_CASE(cancel_after_that_never_fires_changes_nothing) {
     temp_file f(1 << 20);
     receiver rx(p.b.native_handle(), 0);
     bool done = false;
-    zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end,
-                             asio::cancel_after(std::chrono::seconds(30), [&](error_code ec, std::uint64_t n) {
-                                 done = true;
-                                 BOOST_TEST(!ec);
-                                 BOOST_TEST(n == (1u << 20));
-                                 p.a.shutdown(asio::socket_base::shutdown_send);
-                             }));
+    zerocopy::async_sendfile(
+        p.a, f.fd(), 0, zerocopy::to_end,
+        asio::cancel_after(std::chrono::seconds(30), [&](error_code ec, std::uint64_t n) {
+            done = true;
+            BOOST_TEST(!ec);
+            BOOST_TEST(n == (1u << 20));
+            p.a.shutdown(asio::socket_base::shutdown_send);
+        }));
     ioc.run();  // returns when the transfer is done: the timer is cancelled with it
     BOOST_TEST(done);
     rx.join();

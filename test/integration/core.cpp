@@ -29,9 +29,15 @@ namespace {
 
 #if !defined(_WIN32)
 // The shim has these for HANDLEs (test/windows/shim/common/test_util.hpp).
-std::int64_t file_position(int fd) { return static_cast<std::int64_t>(::lseek(fd, 0, SEEK_CUR)); }
-void set_file_position(int fd, std::int64_t p) { BOOST_REQUIRE(::lseek(fd, static_cast<off_t>(p), SEEK_SET) == p); }
-void set_file_size(int fd, std::uint64_t size) { BOOST_REQUIRE(::ftruncate(fd, static_cast<off_t>(size)) == 0); }
+std::int64_t file_position(int fd) {
+    return static_cast<std::int64_t>(::lseek(fd, 0, SEEK_CUR));
+}
+void set_file_position(int fd, std::int64_t p) {
+    BOOST_REQUIRE(::lseek(fd, static_cast<off_t>(p), SEEK_SET) == p);
+}
+void set_file_size(int fd, std::uint64_t size) {
+    BOOST_REQUIRE(::ftruncate(fd, static_cast<off_t>(size)) == 0);
+}
 #endif
 
 template <class Pair>
@@ -169,11 +175,10 @@ BOOST_AUTO_TEST_CASE(file_truncated_during_transfer_is_unexpected_eof) {
         zerocopy::sendfile_options o = mode_opts(mode);
         o.max_chunk = 256 * 1024;
         result r;
-        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o,
-                                 [&](error_code ec, std::uint64_t n) {
-                                     r = {ec, n, true};
-                                     p.a.shutdown(asio::socket_base::shutdown_send);
-                                 });
+        zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, o, [&](error_code ec, std::uint64_t n) {
+            r = {ec, n, true};
+            p.a.shutdown(asio::socket_base::shutdown_send);
+        });
         ioc.run();
         rx.join();
         BOOST_TEST(r.ec == zerocopy::error::unexpected_eof, r.ec.message());
@@ -215,21 +220,20 @@ BOOST_AUTO_TEST_CASE(bad_inputs_fail_with_named_errors_before_any_byte) {
         char const* what;
     };
 #if defined(_WIN32)
-    HANDLE const dir = ::CreateFileW(temp_dir().c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
-                                     OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+    HANDLE const dir = ::CreateFileW(temp_dir().c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                     nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
     BOOST_REQUIRE(dir != INVALID_HANDLE_VALUE);
     HANDLE const wronly = f.reopen(GENERIC_WRITE);
     BOOST_REQUIRE(wronly != INVALID_HANDLE_VALUE);
     HANDLE pipe_r = nullptr, pipe_w = nullptr;
     BOOST_REQUIRE(::CreatePipe(&pipe_r, &pipe_w, nullptr, 0));
-    std::vector<c> const cases{
-        {dir, zerocopy::error::not_a_regular_file, "directory"},
-        {reinterpret_cast<HANDLE>(static_cast<SOCKET>(p.b.native_handle())), zerocopy::error::not_a_regular_file,
-         "socket"},
-        {pipe_r, zerocopy::error::not_a_regular_file, "pipe"},
-        {wronly, zerocopy::error::file_not_readable, "write-only"},
-        {INVALID_HANDLE_VALUE, asio::error::bad_descriptor, "invalid"},
-        {nullptr, asio::error::bad_descriptor, "null"}};
+    std::vector<c> const cases{{dir, zerocopy::error::not_a_regular_file, "directory"},
+                               {reinterpret_cast<HANDLE>(static_cast<SOCKET>(p.b.native_handle())),
+                                zerocopy::error::not_a_regular_file, "socket"},
+                               {pipe_r, zerocopy::error::not_a_regular_file, "pipe"},
+                               {wronly, zerocopy::error::file_not_readable, "write-only"},
+                               {INVALID_HANDLE_VALUE, asio::error::bad_descriptor, "invalid"},
+                               {nullptr, asio::error::bad_descriptor, "null"}};
 #else
     int const dir = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int const wronly = f.reopen(O_WRONLY);
@@ -491,7 +495,8 @@ BOOST_AUTO_TEST_CASE(stream_cancel_and_close_end_a_stalled_transfer) {
 #else
                 BOOST_TEST(!close_needed_reset);
 #endif
-                BOOST_TEST((r.ec == asio::error::operation_aborted || (use_close && r.ec == asio::error::bad_descriptor)),
+                BOOST_TEST((r.ec == asio::error::operation_aborted ||
+                            (use_close && r.ec == asio::error::bad_descriptor)),
                            r.ec.message());
                 BOOST_TEST(r.n > 0u);
             }

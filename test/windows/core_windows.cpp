@@ -25,7 +25,8 @@ using namespace zerocopy_test;
 
 namespace {
 
-void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset, std::uint64_t count) {
+void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_t offset,
+                 std::uint64_t count) {
     asio::io_context ioc;
     tcp_pair p(ioc);
     temp_file f(file_size);
@@ -33,15 +34,17 @@ void check_range(zerocopy::send_mode mode, std::uint64_t file_size, std::uint64_
     set_file_position(f.fd(), 12345);
     receiver rx(p.b.native_handle(), offset);
     result r;
-    zerocopy::async_sendfile(p.a, f.fd(), offset, count, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
-        r = {ec, n, true};
-        p.a.close();
-    });
+    zerocopy::async_sendfile(p.a, f.fd(), offset, count, mode_opts(mode),
+                             [&](error_code ec, std::uint64_t n) {
+                                 r = {ec, n, true};
+                                 p.a.close();
+                             });
     BOOST_TEST(!r.done);  // never inline
     ioc.run();
     rx.join();
     std::uint64_t const expected = count == zerocopy::to_end ? file_size - offset : count;
-    BOOST_TEST_CONTEXT("mode " << int(mode) << " size " << file_size << " offset " << offset << " count " << count) {
+    BOOST_TEST_CONTEXT("mode " << int(mode) << " size " << file_size << " offset " << offset << " count "
+                               << count) {
         BOOST_TEST(r.done);
         BOOST_TEST(!r.ec, r.ec.message());
         BOOST_TEST(r.n == expected);
@@ -58,7 +61,7 @@ BOOST_AUTO_TEST_SUITE(windows_files)
 BOOST_AUTO_TEST_CASE(file_objects_win32_and_stdio) {
     // beast::file_win32 (a HANDLE) and beast::file_stdio (a FILE*, through _get_osfhandle).
     temp_file f(1 << 20);
-    f.close();  // beast::file_win32 shares read access only
+    f.close();                                                 // beast::file_win32 shares read access only
     std::string const path(f.path().begin(), f.path().end());  // ASCII temp path
     for (auto mode : all_modes) {
         boost::beast::file_win32 fw;
@@ -75,11 +78,12 @@ BOOST_AUTO_TEST_CASE(file_objects_win32_and_stdio) {
         zerocopy::async_sendfile(p.a, fw, 1000, 4000, mode_opts(mode), [&](error_code ec, std::uint64_t n) {
             BOOST_TEST(!ec, ec.message());
             total += n;
-            zerocopy::async_sendfile(p.a, fs, 5000, 100000, mode_opts(mode), [&](error_code ec2, std::uint64_t n2) {
-                BOOST_TEST(!ec2, ec2.message());
-                total += n2;
-                p.a.close();
-            });
+            zerocopy::async_sendfile(p.a, fs, 5000, 100000, mode_opts(mode),
+                                     [&](error_code ec2, std::uint64_t n2) {
+                                         BOOST_TEST(!ec2, ec2.message());
+                                         total += n2;
+                                         p.a.close();
+                                     });
         });
         ioc.run();
         rx.join();
@@ -208,7 +212,8 @@ BOOST_AUTO_TEST_SUITE(streams)
 // timer, so every transfer goes through the stream's own writes and its expiry applies.
 static_assert(zerocopy::detail::stream_traits<boost::beast::tcp_stream>::kind ==
               zerocopy::detail::stream_kind::generic);
-static_assert(zerocopy::detail::stream_traits<asio::ip::tcp::socket>::kind == zerocopy::detail::stream_kind::socket);
+static_assert(zerocopy::detail::stream_traits<asio::ip::tcp::socket>::kind ==
+              zerocopy::detail::stream_kind::socket);
 
 BOOST_AUTO_TEST_CASE(beast_tcp_stream_buffered_and_native_refused) {
     for (auto mode : all_modes) {
@@ -220,7 +225,9 @@ BOOST_AUTO_TEST_CASE(beast_tcp_stream_buffered_and_native_refused) {
         s.expires_after(std::chrono::seconds(30));
         result r;
         zerocopy::async_sendfile(s, f.fd(), 100, (8 << 20) - 200, mode_opts(mode),
-                                 [&](error_code e, std::uint64_t k) { r = {e, k, true}; });
+                                 [&](error_code e, std::uint64_t k) {
+                                     r = {e, k, true};
+                                 });
         ioc.run();
         s.close();
         rx.join();
@@ -247,7 +254,9 @@ BOOST_AUTO_TEST_CASE(beast_tcp_stream_expiry_applies) {
     s.expires_after(std::chrono::milliseconds(200));  // the reader stalls: nobody reads
     result r;
     auto const t0 = std::chrono::steady_clock::now();
-    zerocopy::async_sendfile(s, f.fd(), 0, zerocopy::to_end, [&](error_code e, std::uint64_t k) { r = {e, k, true}; });
+    zerocopy::async_sendfile(s, f.fd(), 0, zerocopy::to_end, [&](error_code e, std::uint64_t k) {
+        r = {e, k, true};
+    });
     // Beast closes the socket when the timer fires. Wine 8 does not abort a pending WSASend
     // on close (Windows does); there the peer's reset ends it, and Beast still says timeout.
     bool wine_needed_reset = false;
@@ -284,7 +293,8 @@ BOOST_AUTO_TEST_CASE(sync_twin_then_async_on_the_same_socket) {
     temp_file f(2 << 20);
     receiver rx(p.b.native_handle(), 0);
     error_code ec;
-    BOOST_TEST(zerocopy::sendfile(p.a, f.fd(), 0, 1 << 20, mode_opts(zerocopy::send_mode::native), ec) == (1u << 20));
+    BOOST_TEST(zerocopy::sendfile(p.a, f.fd(), 0, 1 << 20, mode_opts(zerocopy::send_mode::native), ec) ==
+               (1u << 20));
     BOOST_TEST(!ec);
     result r;
     zerocopy::async_sendfile(p.a, f.fd(), 1 << 20, 1 << 20, mode_opts(zerocopy::send_mode::native),
@@ -306,26 +316,32 @@ BOOST_AUTO_TEST_SUITE(transmitfile)
 
 // Run alone under WINEDEBUG=trace+winsock by transmitfile_trace.sh: a native transfer, which
 // must show WS2_TransmitFile calls.
-BOOST_AUTO_TEST_CASE(trace_native, *boost::unit_test::disabled()) { check_range(zerocopy::send_mode::native, 4 << 20, 3, zerocopy::to_end); }
+BOOST_AUTO_TEST_CASE(trace_native, *boost::unit_test::disabled()) {
+    check_range(zerocopy::send_mode::native, 4 << 20, 3, zerocopy::to_end);
+}
 // ... and a buffered one, which must show none.
-BOOST_AUTO_TEST_CASE(trace_buffered, *boost::unit_test::disabled()) { check_range(zerocopy::send_mode::buffered, 4 << 20, 3, zerocopy::to_end); }
+BOOST_AUTO_TEST_CASE(trace_buffered, *boost::unit_test::disabled()) {
+    check_range(zerocopy::send_mode::buffered, 4 << 20, 3, zerocopy::to_end);
+}
 
 namespace {
 std::string const http_head = "HTTP/1.1 200 OK\r\nContent-Length: 3000000\r\n\r\n";
 
 // Sends `http_head` and [offset, offset + count) with async_sendfile_with_head; checks the
 // bytes the peer gets and the reported count.
-void check_with_head(zerocopy::send_mode mode, std::uint64_t offset, std::uint64_t count, error_code expected_ec = {}) {
+void check_with_head(zerocopy::send_mode mode, std::uint64_t offset, std::uint64_t count,
+                     error_code expected_ec = {}) {
     asio::io_context ioc;
     tcp_pair p(ioc);
     temp_file f(4 << 20);
     std::uint64_t const head_size = http_head.size();
     receiver rx(p.b.native_handle(), 0, [&](std::uint64_t pos) -> unsigned char {
-        return pos < head_size ? static_cast<unsigned char>(http_head[pos]) : pattern_byte(offset + pos - head_size);
+        return pos < head_size ? static_cast<unsigned char>(http_head[pos])
+                               : pattern_byte(offset + pos - head_size);
     });
     result r;
-    zerocopy::detail::async_sendfile_with_head(p.a, asio::buffer(http_head), f.fd(), offset, count, mode_opts(mode),
-                                               [&](error_code ec, std::uint64_t n) {
+    zerocopy::detail::async_sendfile_with_head(p.a, asio::buffer(http_head), f.fd(), offset, count,
+                                               mode_opts(mode), [&](error_code ec, std::uint64_t n) {
                                                    r = {ec, n, true};
                                                    p.a.close();
                                                });
@@ -347,8 +363,8 @@ BOOST_AUTO_TEST_CASE(head_goes_first_in_every_mode) {
     // that the call carries buffers); buffered: written before the file.
     for (auto mode : all_modes) {
         check_with_head(mode, 12345, 3000000);
-        check_with_head(mode, 100, 0);                                           // head only
-        check_with_head(mode, 4 << 20, 1, zerocopy::error::unexpected_eof);      // nothing at all
+        check_with_head(mode, 100, 0);                                       // head only
+        check_with_head(mode, 4 << 20, 1, zerocopy::error::unexpected_eof);  // nothing at all
     }
 }
 
@@ -430,7 +446,8 @@ BOOST_AUTO_TEST_CASE(range_above_4_gib_in_a_sparse_file) {
     struct c {
         std::uint64_t offset, count;
     };
-    std::vector<c> const cases{{gib4 + 12345, 3 << 20}, {gib4 - 4096, 2 << 20}, {gib4 + (5 << 20), zerocopy::to_end}};
+    std::vector<c> const cases{
+        {gib4 + 12345, 3 << 20}, {gib4 - 4096, 2 << 20}, {gib4 + (5 << 20), zerocopy::to_end}};
     for (auto mode : all_modes)
         for (auto const& k : cases) {
             asio::io_context ioc;

@@ -20,8 +20,8 @@
 // nowhere else. Each switch is 0 or 1.
 //
 // ZEROCOPY_HAS_IMMEDIATE_EXECUTOR: Asio 1.28 (Boost 1.82) has associated immediate executors. An
-// operation that completes without having waited for anything dispatches its handler through it, as Asio's own
-// operations do; on 1.81 it posts the handler instead.
+// operation that completes without having waited for anything dispatches its handler through it, as Asio's
+// own operations do; on 1.81 it posts the handler instead.
 #if !defined(ZEROCOPY_HAS_IMMEDIATE_EXECUTOR)
 #if BOOST_ASIO_VERSION >= 102800
 #define ZEROCOPY_HAS_IMMEDIATE_EXECUTOR 1

@@ -200,20 +200,20 @@ private:
     std::uint64_t offset_;
     std::uint64_t count_;
     std::uint64_t end_ = 0;
-    std::uint64_t sent_ = 0;        // file bytes handed to the stream
+    std::uint64_t sent_ = 0;  // file bytes handed to the stream
     std::size_t head_size_;
     std::size_t head_sent_ = 0;
     std::size_t max_chunk_;
     std::size_t buffer_size_;
-    std::size_t turn_ = 0;          // bytes sent in this turn (fairness)
-    std::size_t buffered_ = 0;      // bytes in the buffer (descriptor path)
-    std::size_t buffer_pos_ = 0;    // bytes of the buffer already written (descriptor path)
+    std::size_t turn_ = 0;        // bytes sent in this turn (fairness)
+    std::size_t buffered_ = 0;    // bytes in the buffer (descriptor path)
+    std::size_t buffer_pos_ = 0;  // bytes of the buffer already written (descriptor path)
     send_mode mode_;
     stream_kind kind_;
     platform_caps caps_;
     bool native_ = false;
-    bool piece_ = false;            // the read in flight is a piece for the stream's write_some
-    bool head_tried_ = false;       // send_head was returned once: the rest is written whole
+    bool piece_ = false;       // the read in flight is a piece for the stream's write_some
+    bool head_tried_ = false;  // send_head was returned once: the rest is written whole
     bool narrowed_ = false;
     fsm_action last_{fsm_action::inspect};  // what the next event must answer
     fsm_action deferred_;                   // the step behind a head or a narrowing

@@ -50,7 +50,8 @@ public:
         switch (a.kind()) {
             case fsm_action::send_native:
                 if (prepare_handle(r.ec))
-                    r = native_send(handle(), file_, a.offset(), a.size(), head + a.head_offset(), a.head_size());
+                    r = native_send(handle(), file_, a.offset(), a.size(), head + a.head_offset(),
+                                    a.head_size());
                 break;
             case fsm_action::read:
                 BOOST_ASSERT(buffer != nullptr);
@@ -58,10 +59,12 @@ public:
                 break;
 #if !defined(_WIN32)
             case fsm_action::try_write:
-                if (prepare_handle(r.ec)) r = write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
+                if (prepare_handle(r.ec))
+                    r = write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
                 break;
             case fsm_action::send_head:
-                if (prepare_handle(r.ec)) r = send_nosignal(handle(), head + a.head_offset(), a.size(), a.more());
+                if (prepare_handle(r.ec))
+                    r = send_nosignal(handle(), head + a.head_offset(), a.size(), a.more());
                 break;
 #endif
             default:

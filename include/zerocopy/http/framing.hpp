@@ -30,9 +30,9 @@ enum class framing_error {
     chunked_twice,            ///< chunked applied more than once (RFC 9112 7): 400.
     unknown_transfer_coding,  ///< A transfer coding other than chunked (RFC 9112 6.1): 501.
     duplicate_host,           ///< More than one Host field line, even identical (RFC 9112 3.2): 400.
-    invalid_host,             ///< A Host value that is not `uri-host [":" port]` (see @ref is_valid_host): 400.
-    missing_host,             ///< An HTTP/1.1 (or later) request without Host (RFC 9112 3.2): 400.
-    empty_host,  ///< An empty Host on an origin-form HTTP/1.1 request (a policy: RFC 9112 allows it): 400.
+    invalid_host,  ///< A Host value that is not `uri-host [":" port]` (see @ref is_valid_host): 400.
+    missing_host,  ///< An HTTP/1.1 (or later) request without Host (RFC 9112 3.2): 400.
+    empty_host,    ///< An empty Host on an origin-form HTTP/1.1 request (a policy: RFC 9112 allows it): 400.
 };
 
 /// The error category of @ref framing_error (error codes carry the enumerator's value).

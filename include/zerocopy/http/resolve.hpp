@@ -76,8 +76,8 @@ struct resolved_target {
     resolve_status status = resolve_status::error;
     unique_file file;  ///< Open read-only when `status == file` (POSIX: O_NONBLOCK, O_CLOEXEC; Windows:
                        ///< sharing read and delete).
-    std::string relative_path;     ///< Decoded path under the root of what was opened (for Content-Type).
-    std::string location;          ///< For `redirect`: the path with '/' appended (origin-relative, query kept).
+    std::string relative_path;  ///< Decoded path under the root of what was opened (for Content-Type).
+    std::string location;       ///< For `redirect`: the path with '/' appended (origin-relative, query kept).
     /// The cause of every status but `file` and `redirect`: the system error (`ENOENT`, `EACCES`...)
     /// or a @ref serve_error (`bad_target`, `outside_root`, `not_a_file`, `replaced_during_resolution`).
     boost::system::error_code ec;

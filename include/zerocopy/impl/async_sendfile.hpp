@@ -157,7 +157,8 @@ private:
             fsm_action const a = fsm_.resume(ev);
             pending_ = a.kind();
             if (io_.is_synchronous(a)) {
-                unsigned char* const buf = a.kind() == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
+                unsigned char* const buf =
+                    a.kind() == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
                 ev = io_.perform(a, buf, head_);
                 continue;
             }
@@ -174,7 +175,8 @@ private:
                         }
                         // Set before `self` (this object with it) moves into the OVERLAPPED's handler.
                         bool const was_suspended = std::exchange(suspended_, true);
-                        if (start_overlapped(overlapped_, traits::lowest(io_.stream()), file_, a, head_, self, ev))
+                        if (start_overlapped(overlapped_, traits::lowest(io_.stream()), file_, a, head_, self,
+                                             ev))
                             return;
                         suspended_ = was_suspended;  // busy: nothing started
                         continue;
@@ -196,13 +198,14 @@ private:
                 case fsm_action::write_head:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile head"));
-                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(head_ + a.head_offset(), a.size()),
+                    return boost::asio::async_write(io_.stream(),
+                                                    boost::asio::buffer(head_ + a.head_offset(), a.size()),
                                                     std::move(self));
                 case fsm_action::write:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write"));
-                    return boost::asio::async_write(io_.stream(), boost::asio::buffer(buffer_.data(), a.size()),
-                                                    std::move(self));
+                    return boost::asio::async_write(
+                        io_.stream(), boost::asio::buffer(buffer_.data(), a.size()), std::move(self));
                 case fsm_action::write_some:
                     suspended_ = true;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write_some"));
@@ -214,7 +217,8 @@ private:
                         // Nothing asynchronous happened: never invoke the handler from inside the
                         // initiating function.
                         suspended_ = true;
-                        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
+                        BOOST_ASIO_HANDLER_LOCATION(
+                            (__FILE__, __LINE__, "zerocopy::async_sendfile complete"));
                         return resume_immediately(self);
                     }
                     return complete(self);
@@ -289,12 +293,12 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
     poll, writes whole with asio::write.
 */
 template <class SyncWriteStream>
-std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buffer head, native_file_handle file,
-                                 std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
-                                 boost::system::error_code& ec) {
+std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buffer head,
+                                 native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                                 sendfile_options const& options, boost::system::error_code& ec) {
     sendfile_io<SyncWriteStream> io(stream, file);
-    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind, platform_caps_of_this_build(),
-                     head.size());
+    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind,
+                     platform_caps_of_this_build(), head.size());
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
     std::uint64_t size = 0;
@@ -309,7 +313,8 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
             case fsm_action::send_head:
             case fsm_action::read:
             case fsm_action::try_write:
-                if (a.kind() == fsm_action::read && !buffer) buffer.reset(new unsigned char[fsm.buffer_size()]);
+                if (a.kind() == fsm_action::read && !buffer)
+                    buffer.reset(new unsigned char[fsm.buffer_size()]);
                 ev = io.perform(a, buffer.get(), h);
                 break;
             case fsm_action::narrow_cancellation:  // nothing to cancel a blocking call with
@@ -322,12 +327,14 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
                 ev = fsm_event(a.kind());
                 break;
             case fsm_action::write_head: {
-                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(h + a.head_offset(), a.size()), wec);
+                std::size_t const n =
+                    boost::asio::write(stream, boost::asio::buffer(h + a.head_offset(), a.size()), wec);
                 ev = fsm_event(a.kind(), wec, n);
                 break;
             }
             case fsm_action::write: {
-                std::size_t const n = boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size()), wec);
+                std::size_t const n =
+                    boost::asio::write(stream, boost::asio::buffer(buffer.get(), a.size()), wec);
                 ev = fsm_event(a.kind(), wec, n);
                 break;
             }

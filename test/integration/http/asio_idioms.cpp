@@ -59,7 +59,6 @@ std::string wire_bytes(Response& res, Write write) {
     return got;
 }
 
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(http_asio_idioms)
@@ -82,15 +81,14 @@ BOOST_AUTO_TEST_CASE(file_body_position) {
         res.prepare_payload();
         return res;
     };
-    for (std::uint64_t pos : {std::uint64_t(0), std::uint64_t(1), std::uint64_t(123457), std::uint64_t(300000)}) {
+    for (std::uint64_t pos :
+         {std::uint64_t(0), std::uint64_t(1), std::uint64_t(123457), std::uint64_t(300000)}) {
         auto ours = make(pos);
         auto beasts = make(pos);
-        std::string const zc = wire_bytes(ours, [](tcp::socket& s, auto& res, auto h) {
-            zh::async_write(s, res, std::move(h));
-        });
-        std::string const bt = wire_bytes(beasts, [](tcp::socket& s, auto& res, auto h) {
-            bhttp::async_write(s, res, std::move(h));
-        });
+        std::string const zc = wire_bytes(
+            ours, [](tcp::socket& s, auto& res, auto h) { zh::async_write(s, res, std::move(h)); });
+        std::string const bt = wire_bytes(
+            beasts, [](tcp::socket& s, auto& res, auto h) { bhttp::async_write(s, res, std::move(h)); });
         BOOST_TEST(zc == bt);  // the same header and the same body bytes as Beast's writer
 #if ZEROCOPY_BEAST_FILE_BODY_HAS_POSITION
         BOOST_TEST(zc.size() >= content.size() - pos);
@@ -149,12 +147,12 @@ BOOST_AUTO_TEST_CASE(early_completions_use_the_immediate_executor) {
         int dispatched = 0;
         bool done = false;
         zh::async_read_request(p.a, buffer, parser,
-                               asio::bind_immediate_executor(zerocopy_test::counting_executor{&dispatched, &p.ioc},
-                                                             [&](beast::error_code rec, std::size_t) {
-                                                                 done = true;
-                                                                 BOOST_TEST((zh::framing_error_of(rec) !=
-                                                                             zh::framing_error::none));
-                                                             }));
+                               asio::bind_immediate_executor(
+                                   zerocopy_test::counting_executor{&dispatched, &p.ioc},
+                                   [&](beast::error_code rec, std::size_t) {
+                                       done = true;
+                                       BOOST_TEST((zh::framing_error_of(rec) != zh::framing_error::none));
+                                   }));
         BOOST_TEST(dispatched == 1);
         p.ioc.run();
         BOOST_TEST(done);
@@ -179,12 +177,13 @@ BOOST_AUTO_TEST_CASE(cancel_after_ends_a_stalled_response) {
         bool done = false;
         beast::error_code got;
         std::size_t sent = 0;
-        zh::async_write(p.a, res, opt,
-                        asio::cancel_after(std::chrono::milliseconds(150), [&](beast::error_code wec, std::size_t n) {
-                            done = true;
-                            got = wec;
-                            sent = n;
-                        }));
+        zh::async_write(
+            p.a, res, opt,
+            asio::cancel_after(std::chrono::milliseconds(150), [&](beast::error_code wec, std::size_t n) {
+                done = true;
+                got = wec;
+                sent = n;
+            }));
         p.ioc.run();
         BOOST_TEST_REQUIRE(done);
         BOOST_TEST(got == asio::error::operation_aborted);
@@ -211,11 +210,12 @@ BOOST_AUTO_TEST_CASE(cancel_after_ends_a_read_from_a_silent_client) {
     bool done = false;
     beast::error_code got;
     auto const t0 = std::chrono::steady_clock::now();
-    zh::async_read_request(p.a, buffer, parser,
-                           asio::cancel_after(std::chrono::milliseconds(100), [&](beast::error_code ec, std::size_t) {
-                               done = true;
-                               got = ec;
-                           }));
+    zh::async_read_request(
+        p.a, buffer, parser,
+        asio::cancel_after(std::chrono::milliseconds(100), [&](beast::error_code ec, std::size_t) {
+            done = true;
+            got = ec;
+        }));
     p.ioc.run();
     BOOST_TEST_REQUIRE(done);
     BOOST_TEST(got == asio::error::operation_aborted);

@@ -385,8 +385,7 @@ BOOST_AUTO_TEST_CASE(small_response_is_one_segment) {
                 beast::error_code ec;
                 std::size_t const sync_n = zh::write(p.a, res, opt, ec);
                 BOOST_TEST(!ec);
-                long const sync_segments =
-                    tcp_data_segments_out(p.a.native_handle()) - before - segments;
+                long const sync_segments = tcp_data_segments_out(p.a.native_handle()) - before - segments;
                 p.a.shutdown(tcp::socket::shutdown_send);
                 BOOST_TEST(p.received().size() == n + sync_n);
                 BOOST_TEST(sync_n == n);

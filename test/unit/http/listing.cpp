@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(format_by_accept) {
     BOOST_TEST((preferred_listing_format("text/html;q=0.9, application/json") == json));
     BOOST_TEST((preferred_listing_format("*/*;q=0.1, application/json;q=0.2") == json));
     BOOST_TEST((preferred_listing_format("application/*") == json));  // JSON matched, HTML not at all
-    BOOST_TEST((preferred_listing_format("image/png") == html));       // neither: HTML
+    BOOST_TEST((preferred_listing_format("image/png") == html));      // neither: HTML
 }
 
 BOOST_AUTO_TEST_CASE(pages_and_tags) {

@@ -147,7 +147,7 @@ vector_t const vectors[] = {
     // Refused targets.
     {"/../outside.txt", resolve_status::bad_request, ""},
     {"/..", resolve_status::bad_request, ""},
-    {"/sub/../../a.txt", resolve_status::bad_request, ""},  // normalizing climbs above the root
+    {"/sub/../../a.txt", resolve_status::bad_request, ""},     // normalizing climbs above the root
     {"/sub/./%2e%2e/a.txt", resolve_status::bad_request, ""},  // normalized, still refused
     {"/%2e%2e/outside.txt", resolve_status::bad_request, ""},
     {"/%2E%2E/outside.txt", resolve_status::bad_request, ""},
@@ -468,9 +468,9 @@ BOOST_AUTO_TEST_CASE(any_bytes_stay_inside) {
 // window in which a rename over the name used to become a 500.
 
 struct renamer {
-    std::string dir;      // where the file lives
-    std::string name;     // its name
-    int renames_left = 0; // how many calls still rename
+    std::string dir;       // where the file lives
+    std::string name;      // its name
+    int renames_left = 0;  // how many calls still rename
     int calls = 0;
 
     static void hook(void* self) {

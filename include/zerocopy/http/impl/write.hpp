@@ -127,7 +127,7 @@ void format_header(boost::beast::http::header<isRequest, boost::beast::http::bas
 // bytes format_header writes). Any other Fields type is Beast's to serialize, and the whole message
 // then goes through Beast's writer (beast::http::async_write / write), as every other body does.
 template <class Body, class Fields>
-inline constexpr bool uses_zerocopy_writer = zerocopy_body<Body>::value && is_basic_fields<Fields>::value;
+inline constexpr bool uses_zerocopy_writer = zerocopy_body<Body>::value&& is_basic_fields<Fields>::value;
 
 // One step of a response, the same for both writers: `head` (memory bytes: the header and the
 // first piece's prefix the first time, a piece's prefix after that), then the file range
@@ -249,7 +249,8 @@ public:
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
         if (s.length != 0)
             return zerocopy::detail::async_sendfile_with_head(stream_, s.head, traits::handle(msg_.body()),
-                                                              base_ + s.offset, s.length, options_, std::move(self));
+                                                              base_ + s.offset, s.length, options_,
+                                                              std::move(self));
         boost::asio::async_write(stream_, s.head, std::move(self));
     }
 
