@@ -17,6 +17,9 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${ZEROCOPY_BUILD_ROOT:-$root/build-ci}
 jobs=${JOBS:-$(nproc)}
+# Tests run two per CPU: most of them wait on sockets, timers or child servers; the timing-sensitive
+# and the heavy ones are RUN_SERIAL, so CTest runs those alone whatever -j says.
+ctest_jobs=${CTEST_JOBS:-$((jobs * 2))}
 all=0
 case "${1:-}" in
     "") ;;
@@ -248,7 +251,7 @@ if has asan; then
         check_boost "$asan_dir" "$asan_dir/test/boost_version" || return 1
         [ $rc -eq 0 ] || return $rc
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-            "${run_env[@]}" ctest --test-dir "$asan_dir" -j "$jobs" --output-on-failure --timeout 600 -LE heavy
+            "${run_env[@]}" ctest --test-dir "$asan_dir" -j "$ctest_jobs" --output-on-failure --timeout 600 -LE heavy
     }
     stage "clang-14 ASan+UBSan build and tests" asan
 fi
@@ -274,7 +277,7 @@ if has gcc; then
     echo
     echo "=== stage: g++ Release tests (overall status before it: $([ $status -eq 0 ] && echo ok || echo FAILED))"
     t0=$SECONDS
-    "${run_env[@]}" ctest --test-dir "$gcc_dir" -j "$jobs" --output-on-failure --timeout 900 || status=1
+    "${run_env[@]}" ctest --test-dir "$gcc_dir" -j "$ctest_jobs" --output-on-failure --timeout 900 || status=1
     echo "g++ Release tests: $((SECONDS - t0))s"
 fi
 exit $status

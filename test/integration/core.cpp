@@ -122,17 +122,34 @@ BOOST_AUTO_TEST_CASE(bytes_transferred_is_exact_when_peer_vanishes) {
         small_buffers(p.a, p.b);
         temp_file f(16 << 20);
         result r;
+#if defined(_WIN32)
+        asio::steady_timer watchdog(ioc);
+#endif
         zerocopy::async_sendfile(p.a, f.fd(), 0, zerocopy::to_end, mode_opts(mode),
                                  [&](error_code ec, std::uint64_t n) {
                                      r = {ec, n, true};
+#if defined(_WIN32)
+                                     watchdog.cancel();
+#endif
                                  });
         // The peer reads 1 MiB, then resets the connection.
         std::thread peer([&] {
             std::vector<char> buf(1 << 20);
-            asio::read(p.b, asio::buffer(buf));
-            p.b.set_option(asio::socket_base::linger(true, 0));
-            p.b.close();
+            error_code ec;
+            asio::read(p.b, asio::buffer(buf), ec);
+            p.b.set_option(asio::socket_base::linger(true, 0), ec);
+            p.b.close(ec);
         });
+#if defined(_WIN32)
+        // Wine (where the Windows build's tests run) now and then never completes a send pending
+        // when the peer resets: fail in seconds, not at CTest's timeout, and let the retry decide.
+        watchdog.expires_after(std::chrono::seconds(20));
+        watchdog.async_wait([&](error_code ec) {
+            if (ec) return;
+            BOOST_ERROR("no completion 20 s after the peer's reset (mode " << int(mode) << ")");
+            p.a.close(ec);
+        });
+#endif
         ioc.run();
         peer.join();
         BOOST_TEST(r.done);
