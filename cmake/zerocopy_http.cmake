@@ -38,6 +38,7 @@ add_library(zerocopy_http
     ${_zerocopy_http_dir}/src/http/cork.cpp
     ${_zerocopy_http_dir}/src/http/date.cpp
     ${_zerocopy_http_dir}/src/http/etag.cpp
+    ${_zerocopy_http_dir}/src/http/file_cache.cpp
     ${_zerocopy_http_dir}/src/http/framing.cpp
     ${_zerocopy_http_dir}/src/http/listing.cpp
     ${_zerocopy_http_dir}/src/http/mime.cpp

@@ -7,6 +7,7 @@
 #include <zerocopy/async_sendfile.hpp>
 #include <zerocopy/error.hpp>
 #include <zerocopy/file.hpp>
+#include <zerocopy/inspected_file.hpp>
 #include <zerocopy/sendfile_options.hpp>
 
 #endif

@@ -9,6 +9,7 @@ packages=(
     libboost1.81-dev libboost-test1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
     libssl-dev liburing-dev
     curl wget python3 openssl procps
+    strace  # issue 13: the syscall-count test (test/examples/syscalls_test.py)
 )
 if [ "${1:-}" != "--quick" ]; then
     # clang: the ASan+UBSan stage, the fuzzers and TSan; valgrind: memcheck; MinGW-w64 and Wine:

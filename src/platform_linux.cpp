@@ -12,9 +12,12 @@
 #include "posix_call.hpp"
 #include "sigpipe_guard.hpp"
 
+#include <boost/assert.hpp>
+
 #include <cerrno>
 #include <limits>
 
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/types.h>
 
@@ -42,6 +45,23 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
     return r;
 }
 
+io_result native_send_unguarded(native_stream_handle out, native_file_handle file, std::uint64_t offset,
+                                std::size_t count) noexcept {
+    // The caller declared SIGPIPE ignored process-wide (sendfile_options::sigpipe_ignored).
+#if !defined(NDEBUG)
+    struct sigaction sa {};
+    BOOST_ASSERT_MSG(::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN,
+                     "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
+#endif
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past EOF
+    constexpr std::size_t kernel_max = 0x7ffff000;
+    if (count > kernel_max) count = kernel_max;
+    return call_retrying_eintr([&] {
+        off_t off = static_cast<off_t>(offset);
+        return ::sendfile(out, file, &off, count);
+    });
+}
+
 }  // namespace detail
 }  // namespace zerocopy
 
@@ -61,6 +81,11 @@ io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, s
     io_result r;
     r.ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
     return r;
+}
+
+io_result native_send_unguarded(native_stream_handle out, native_file_handle file, std::uint64_t offset,
+                                std::size_t count) noexcept {
+    return native_send(out, file, offset, count);
 }
 
 }  // namespace detail

@@ -193,6 +193,11 @@ boost::system::error_code inspect_file(native_file_handle file, std::uint64_t& s
     return {};
 }
 
+// Issue 13: no RWF_NOWAIT read here; the small-body path is never taken.
+bool has_small_send() noexcept {
+    return false;
+}
+
 bool has_native_send() noexcept {
     return true;
 }

@@ -37,7 +37,9 @@ sendfile_fsm::sendfile_fsm(std::uint64_t offset, std::uint64_t count, sendfile_o
       buffer_size_(options.buffer_size ? options.buffer_size : sendfile_options{}.buffer_size),
       mode_(options.mode),
       kind_(kind),
-      caps_(caps) {}
+      caps_(caps),
+      small_threshold_(options.small_body_threshold),
+      sigpipe_ignored_(options.sigpipe_ignored) {}
 
 bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexcept {
     // What Linux answers when it cannot splice this file to this descriptor: EINVAL (no
@@ -77,7 +79,7 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
                 next = finish(ev.ec);
             } else {
                 turn_ = 0;  // having waited, this is a new turn
-                next = native_ ? next_send() : next_try_write();
+                next = small_ ? next_send_small() : native_ ? next_send() : next_try_write();
             }
             break;
         case fsm_action::yield:
@@ -95,6 +97,12 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
             break;
         case fsm_action::done:
             return last_;
+        case fsm_action::read_nowait:
+            next = on_read_nowait(ev);
+            break;
+        case fsm_action::send_small:
+            next = on_send_small(ev);
+            break;
     }
     return issue(next, ev.cancelled);
 }
@@ -120,7 +128,8 @@ fsm_action sendfile_fsm::issue(fsm_action next, boost::asio::cancellation_type_t
         deferred_ = next;
         return last_ = fsm_action(fsm_action::narrow_cancellation);
     }
-    if (head_rest() != 0) {
+    // The small-body path sends the head itself, with the body (send_small).
+    if (head_rest() != 0 && !small_ && next.kind_ != fsm_action::read_nowait) {
         if (next.kind_ == fsm_action::send_native && caps_.native_head) {
             // The head goes first in the same native call.
             next.head_offset_ = head_sent_;
@@ -173,6 +182,7 @@ fsm_action sendfile_fsm::on_inspect(fsm_event const& ev) noexcept {
             native_ = native_capable;
             break;
     }
+    if (takes_small_path()) return next_read_nowait();
     return native_ ? next_send() : next_read();
 }
 
@@ -181,6 +191,7 @@ fsm_action sendfile_fsm::next_send() noexcept {
     a.offset_ = offset_ + sent_;
     a.size_ = clamp_size(remaining(), max_chunk_ - turn_);
     a.flag_ = mode_ == send_mode::automatic;
+    a.sigpipe_ignored_ = sigpipe_ignored_;
     return a;
 }
 
@@ -195,6 +206,7 @@ fsm_action sendfile_fsm::next_try_write() noexcept {
     fsm_action a(fsm_action::try_write);
     a.head_offset_ = buffer_pos_;
     a.size_ = buffered_ - buffer_pos_;
+    a.sigpipe_ignored_ = sigpipe_ignored_;
     return a;
 }
 
@@ -311,6 +323,65 @@ fsm_action sendfile_fsm::on_try_write(fsm_event const& ev) noexcept {
     }
     if (!ev.ec || would_block(ev.ec)) return fsm_action(fsm_action::wait_writable);
     return finish(ev.ec);
+}
+
+// --- Issue 13: the small-body path -------------------------------------------------------------
+//
+// A short range behind a head, to a socket: one non-blocking read of the whole range into the
+// buffer, then head and buffer in one send. A read that would wait for the disk, or that the
+// platform refuses, leaves the transfer on the ordinary path, with nothing sent.
+
+bool sendfile_fsm::takes_small_path() const noexcept {
+    return small_threshold_ != 0 && caps_.small_send && kind_ == stream_kind::socket &&
+           mode_ != send_mode::native && head_rest() != 0 && sent_ == 0 &&
+           remaining() <= std::min(small_threshold_, buffer_size_);
+}
+
+fsm_action sendfile_fsm::next_read_nowait() noexcept {
+    fsm_action a(fsm_action::read_nowait);
+    a.offset_ = offset_ + sent_;
+    a.size_ = clamp_size(remaining(), buffer_size_);
+    return a;
+}
+
+fsm_action sendfile_fsm::next_send_small() noexcept {
+    fsm_action a(fsm_action::send_small);
+    a.head_offset_ = head_sent_;
+    a.head_size_ = head_rest();
+    a.buffer_offset_ = buffer_pos_;
+    a.size_ = buffered_ - buffer_pos_;
+    return a;
+}
+
+fsm_action sendfile_fsm::on_read_nowait(fsm_event const& ev) noexcept {
+    // Not in the page cache (would_block), or no RWF_NOWAIT here (EOPNOTSUPP, ENOSYS, EINVAL), or
+    // any other failure: the ordinary path reads (or sends) itself and reports its own error.
+    if (ev.ec) return native_ ? next_send() : next_read();
+    if (ev.bytes == 0) return finish(error::unexpected_eof);  // truncated since the inspection
+    // A short read (part of the range cached) sends what it has; the rest takes the ordinary path.
+    small_ = true;
+    buffered_ = static_cast<std::size_t>(ev.bytes);
+    buffer_pos_ = 0;
+    return next_send_small();
+}
+
+fsm_action sendfile_fsm::on_send_small(fsm_event const& ev) noexcept {
+    std::size_t n = static_cast<std::size_t>(ev.bytes);
+    std::size_t const h = std::min(n, head_rest());
+    head_sent_ += h;
+    n -= h;
+    sent_ += n;
+    buffer_pos_ += n;
+    if (ev.ec && !would_block(ev.ec)) {
+        small_ = false;
+        return finish(ev.ec);
+    }
+    // Part of it out (or nothing): the socket is full, sending again now would only fail.
+    if (head_rest() != 0 || buffer_pos_ < buffered_) return fsm_action(fsm_action::wait_writable);
+    small_ = false;
+    if (remaining() == 0) return finish({});
+    turn_ = 0;
+    return native_ ? next_send() : next_read();
 }
 
 }  // namespace detail

@@ -59,6 +59,7 @@ struct server_state {
     server_state(example::server_options o, zhttp::document_root r)
         : options(std::move(o)), root(std::move(r)) {
         send.mode = options.mode;
+        send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
         serve = options.serve;
     }
 };
@@ -333,7 +334,8 @@ int main(int argc, char** argv) {
     example::server_options options;
     if (auto status = example::parse_options(argc, argv, options)) return *status;
 #if defined(SIGPIPE)
-    // Belt and braces: the library never raises it, but stdout may be a closed pipe.
+    // Ignored process-wide, as nginx does: stdout may be a closed pipe, and the sends declare it
+    // (sendfile_options::sigpipe_ignored), which spares sendfile(2) its SIGPIPE guard.
     std::signal(SIGPIPE, SIG_IGN);
 #endif
     example::raise_fd_limit();
@@ -345,6 +347,7 @@ int main(int argc, char** argv) {
             std::cerr << argv[0] << ": cannot open --root " << options.root << ": " << ec.message() << "\n";
             return 1;
         }
+        root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
         auto const address = asio::ip::make_address(options.address);
         auto state = std::make_shared<server_state>(options, std::move(root));
 

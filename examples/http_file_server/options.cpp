@@ -105,6 +105,10 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
         ("listing-hidden", po::bool_switch(&out.serve.listing.show_hidden),
             "with --listing: also list names starting with '.'")
         ("quiet", po::bool_switch(&out.quiet), "no access log on stderr");
+    // Issue 13: the open-file cache.
+    desc.add_options()
+        ("file-cache", po::value(&out.file_cache)->default_value(out.file_cache),
+            "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables");
     if (tls) desc.add_options()
         ("cert", po::value(&out.cert), "PEM certificate chain (default: a generated self-signed one)")
         ("key", po::value(&out.key), "PEM private key of --cert");

@@ -31,6 +31,8 @@ struct server_options {
     std::string cert, key;                     // TLS server only
     // What serve_file does: --precompressed, --cache-control, --cache-control-for, --listing.
     zerocopy::http::serve_options serve;
+    // Issue 13: --file-cache N, entries of the document root's open-file cache (0: off).
+    std::size_t file_cache = 1024;
 };
 
 /// Request bodies (which GET and HEAD never need) larger than this are refused with 413.

@@ -127,6 +127,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
         zerocopy::sendfile_options send;
         send.mode = opt.mode;
+        send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
         auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
         if (!opt.quiet)
             example::log_access(peer, example::request_line(req), res->result_int(), bytes,
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
             std::cerr << argv[0] << ": cannot open --root " << options.root << ": " << ec.message() << "\n";
             return 1;
         }
+        root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
         server srv(std::move(options), std::move(root));
         asio::io_context ioc(static_cast<int>(srv.options.threads));
         auto strand = asio::make_strand(ioc);

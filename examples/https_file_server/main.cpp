@@ -254,6 +254,7 @@ int main(int argc, char** argv) {
             std::cerr << argv[0] << ": cannot open --root " << options.root << ": " << ec.message() << "\n";
             return 1;
         }
+        root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
         server srv(std::move(options), std::move(root));
         srv.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);

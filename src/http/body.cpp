@@ -5,6 +5,8 @@
 #include <zerocopy/detail/platform.hpp>
 #include <zerocopy/error.hpp>
 
+#include <boost/assert.hpp>
+
 namespace zerocopy::http {
 
 namespace detail {
@@ -50,8 +52,23 @@ void range_body::value_type::open(char const* path, boost::system::error_code& e
 
 void range_body::value_type::reset(unique_file file, std::uint64_t file_size) {
     file_ = std::move(file);
+    shared_.reset();
+    inspected_ = false;
     file_size_ = file_size;
     select(byte_range{0, file_size});
+}
+
+void range_body::value_type::reset(unique_file file, inspected_file const& info) {
+    BOOST_ASSERT(info.handle() == file.get());
+    reset(std::move(file), info.size());
+    inspected_ = true;
+}
+
+void range_body::value_type::reset(std::shared_ptr<unique_file const> file, inspected_file const& info) {
+    BOOST_ASSERT(file && info.handle() == file->get());
+    reset(unique_file(), info.size());
+    shared_ = std::move(file);
+    inspected_ = true;
 }
 
 void range_body::value_type::select(byte_range const& range) {

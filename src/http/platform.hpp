@@ -74,6 +74,43 @@ resolved_target resolve_target(native_file_handle root, std::string_view target,
 resolved_target resolve_target(native_file_handle root, std::string_view target,
                                resolve_options const& options, file_status& st, bool list_directories);
 
+// --- Issue 13: what the open-file cache (src/http/file_cache.cpp) asks of the system ---------------
+//
+// Linux: inotify, fstatfs, openat2 with RESOLVE_NO_SYMLINKS. Elsewhere (Windows, other POSIX systems)
+// open_change_queue fails: the cache then keeps nothing and every request resolves afresh.
+
+/// A non-blocking queue of change notifications (inotify_init1). Error where there is none.
+unique_file open_change_queue(boost::system::error_code& ec) noexcept;
+
+/// Watches the object `object` is open on (a directory: its entries and itself; a file: itself) for
+/// every change that could make a fresh resolution answer differently. Returns the watch's id, or -1
+/// with `ec` set (ENOSPC: the system's watch limit).
+int add_change_watch(native_file_handle queue, native_file_handle object, boost::system::error_code& ec) noexcept;
+
+/// Stops watch `id` (its removal notice, if any, is read and ignored later).
+void remove_change_watch(native_file_handle queue, int id) noexcept;
+
+/// One notification: the watch, the entry's name for a directory's entry (empty: the object itself).
+struct change_event {
+    int watch = -1;
+    std::string name;
+    bool overflow = false;  ///< The queue overflowed: anything may have changed.
+    bool removed = false;   ///< The watch is gone (its object deleted, or removed).
+};
+
+/// Reads what the queue holds without waiting: one read() when it is empty. False on an error
+/// (the caller must then assume anything changed).
+bool read_changes(native_file_handle queue, std::vector<change_event>& out) noexcept;
+
+/// Whether changes to `object`'s file system are all notified (an allowlist: ext4, xfs, btrfs,
+/// tmpfs...; not NFS, FUSE or overlayfs, where another host or layer changes files unseen).
+bool is_notifying_file_system(native_file_handle object) noexcept;
+
+/// Opens `segments[0, count)` beneath `root` with O_PATH, refusing any symlink on the way
+/// (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS); count 0 reopens the root itself.
+unique_file open_path_no_symlinks(native_file_handle root, std::vector<std::string> const& segments,
+                                  std::size_t count, file_status& st, boost::system::error_code& ec) noexcept;
+
 }  // namespace zerocopy::http::detail
 
 #endif

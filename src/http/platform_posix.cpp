@@ -4,9 +4,12 @@
 
 #include <zerocopy/error.hpp>
 
+#include <boost/system/errc.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <climits>
 #include <deque>
 
 #include <fcntl.h>
@@ -18,7 +21,10 @@
 #error "zerocopy::http's target resolver needs O_PATH (Linux; FreeBSD 14 and later)"
 #endif
 #if defined(__linux__)
+#include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sys/inotify.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #endif
 
@@ -291,6 +297,126 @@ located locate(native_file_handle root, std::vector<std::string> const& segments
     out.file = std::move(f.fd);
     return out;
 }
+
+// --- Issue 13: the open-file cache's seam -------------------------------------------------------
+
+#if defined(__linux__) && defined(SYS_openat2)
+
+unique_file open_change_queue(boost::system::error_code& ec) noexcept {
+    unique_file q(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    ec = q ? boost::system::error_code() : errno_code(errno);
+    return q;
+}
+
+int add_change_watch(native_file_handle queue, native_file_handle object, boost::system::error_code& ec) noexcept {
+    // Everything that changes what a resolution through this object finds: its entries created,
+    // deleted, renamed, their (or its) attributes (mode, owner, link count), its contents.
+    constexpr std::uint32_t mask = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
+                                   IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF;
+    // The magic link names the very inode `object` is open on, whatever its path is now.
+    char path[40];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", object);
+    int const wd = ::inotify_add_watch(queue, path, mask);
+    ec = wd >= 0 ? boost::system::error_code() : errno_code(errno);
+    return wd;
+}
+
+void remove_change_watch(native_file_handle queue, int id) noexcept {
+    ::inotify_rm_watch(queue, id);
+}
+
+bool read_changes(native_file_handle queue, std::vector<change_event>& out) noexcept {
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+        ssize_t const n = ::read(queue, buf, sizeof buf);
+        if (n < 0) return errno == EAGAIN || errno == EINTR;
+        if (n == 0) return false;
+        for (char const* p = buf; p < buf + n;) {
+            auto const* e = reinterpret_cast<inotify_event const*>(p);
+            change_event c;
+            c.watch = e->wd;
+            if (e->len != 0) c.name.assign(e->name);  // NUL-padded
+            c.overflow = (e->mask & IN_Q_OVERFLOW) != 0;
+            c.removed = (e->mask & IN_IGNORED) != 0;
+            out.push_back(std::move(c));
+            p += sizeof(inotify_event) + e->len;
+        }
+        // A short read took everything there was; a full buffer may have left more behind.
+        if (static_cast<std::size_t>(n) + sizeof(inotify_event) + NAME_MAX + 1 <= sizeof buf) return true;
+    }
+}
+
+bool is_notifying_file_system(native_file_handle object) noexcept {
+    struct statfs fs {};
+    if (::fstatfs(object, &fs) != 0) return false;
+    switch (static_cast<unsigned long>(fs.f_type)) {
+        case EXT4_SUPER_MAGIC:  // also ext2 and ext3
+        case XFS_SUPER_MAGIC:
+        case BTRFS_SUPER_MAGIC:
+        case TMPFS_MAGIC:
+        case 0xF2F52010:  // F2FS_SUPER_MAGIC
+        case 0x2011BAB0:  // EXFAT_SUPER_MAGIC
+            return true;
+        default:  // NFS, SMB, FUSE, overlayfs (its lower layers change unseen), ...
+            return false;
+    }
+}
+
+unique_file open_path_no_symlinks(native_file_handle root, std::vector<std::string> const& segments,
+                                  std::size_t count, file_status& st, boost::system::error_code& ec) noexcept {
+    std::string rel = ".";
+    for (std::size_t i = 0; i < count && i < segments.size(); ++i) {
+        rel += '/';
+        rel += segments[i];
+    }
+    struct open_how how {};
+    how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = -1;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        fd = ::syscall(SYS_openat2, root, rel.c_str(), &how, sizeof how);
+        if (fd >= 0 || (errno != EAGAIN && errno != EINTR)) break;
+    }
+    unique_file f(fd >= 0 ? static_cast<int>(fd) : -1);
+    if (!f) {
+        ec = errno_code(errno);
+        return f;
+    }
+    struct stat s {};
+    if (::fstat(f.get(), &s) != 0) {
+        ec = errno_code(errno);
+        f.reset();
+        return f;
+    }
+    describe(s, st);
+    ec = {};
+    return f;
+}
+
+#else  // no inotify (or no openat2): the cache keeps nothing
+
+unique_file open_change_queue(boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return unique_file();
+}
+int add_change_watch(native_file_handle, native_file_handle, boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return -1;
+}
+void remove_change_watch(native_file_handle, int) noexcept {}
+bool read_changes(native_file_handle, std::vector<change_event>&) noexcept {
+    return false;
+}
+bool is_notifying_file_system(native_file_handle) noexcept {
+    return false;
+}
+unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t, file_status&,
+                                  boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return unique_file();
+}
+
+#endif
 
 }  // namespace detail
 }  // namespace zerocopy::http

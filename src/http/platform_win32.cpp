@@ -255,5 +255,29 @@ located locate(native_file_handle root, std::vector<std::string> const& segments
     return r;
 }
 
+// --- Issue 13: the open-file cache's seam: Windows has no inotify, the cache keeps nothing and every
+// request resolves afresh (ReadDirectoryChangesW would need an event loop behind serve_file).
+
+unique_file open_change_queue(boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return unique_file();
+}
+int add_change_watch(native_file_handle, native_file_handle, boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return -1;
+}
+void remove_change_watch(native_file_handle, int) noexcept {}
+bool read_changes(native_file_handle, std::vector<change_event>&) noexcept {
+    return false;
+}
+bool is_notifying_file_system(native_file_handle) noexcept {
+    return false;
+}
+unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t, file_status&,
+                                  boost::system::error_code& ec) noexcept {
+    ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return unique_file();
+}
+
 }  // namespace detail
 }  // namespace zerocopy::http

@@ -5,6 +5,7 @@
 #include <zerocopy/http/framing.hpp>
 #include <zerocopy/http/normalize.hpp>
 
+#include "file_cache.hpp"
 #include "platform.hpp"
 #include "text.hpp"
 
@@ -244,5 +245,14 @@ document_root::document_root(std::string const& path) {
 
 document_root::document_root(std::string const& path, boost::system::error_code& ec)
     : fd_(detail::open_root(path, ec)) {}
+
+void document_root::enable_file_cache(file_cache_options const& options) {
+    cache_.reset();
+    if (options.max_entries != 0 && fd_.is_open()) cache_ = std::make_shared<detail::file_cache>(fd_.get(), options);
+}
+
+file_cache_stats document_root::file_cache_statistics() const {
+    return cache_ ? cache_->stats() : file_cache_stats{};
+}
 
 }  // namespace zerocopy::http

@@ -5,14 +5,17 @@
 #include <zerocopy/http/mime.hpp>
 #include <zerocopy/http/multipart.hpp>
 
+#include "file_cache.hpp"
 #include "listing_platform.hpp"
 #include "platform.hpp"
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <boost/system/errc.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -220,11 +223,36 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     }
 
     auto const target = req.target();
+    // Issue 13: the open-file cache, when the root has one (precompressed variants are negotiated per
+    // request: not cached). A hit is what a fresh resolution would give now (file_cache.cpp).
+    detail::file_cache* const cache = options.precompressed.empty() ? root.file_cache() : nullptr;
+    std::string cache_key;
+    std::shared_ptr<detail::cached_file const> cached;
+    if (cache) {
+        cache_key.assign(target.data(), target.size());
+        cache_key += '\0';
+        cache_key += static_cast<char>('0' + static_cast<int>(options.resolve.resolver));
+        cache_key += options.resolve.index_file;
+        cached = cache->find(cache_key);
+    }
     // Everything below comes from this one open file, as the resolver found it.
     detail::file_status st;
-    resolved_target r =
-        detail::resolve_target(root.native_handle(), std::string_view(target.data(), target.size()),
-                               options.resolve, st, options.listing.enabled);
+    resolved_target r;
+    if (cached) {
+        st = cached->st;
+        r.status = resolve_status::file;
+    } else {
+        r = detail::resolve_target(root.native_handle(), std::string_view(target.data(), target.size()),
+                                   options.resolve, st, options.listing.enabled);
+        if (cache && r.status == resolve_status::error &&
+            (r.ec == boost::system::errc::too_many_files_open ||
+             r.ec == boost::system::errc::too_many_files_open_in_system) &&
+            cache->evict_unused() != 0) {
+            // Out of descriptors: entries no response uses give theirs back, then once more.
+            r = detail::resolve_target(root.native_handle(), std::string_view(target.data(), target.size()),
+                                       options.resolve, st, options.listing.enabled);
+        }
+    }
     switch (r.status) {
         case resolve_status::file:
             break;
@@ -254,6 +282,17 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             return res;
         }
     }
+
+    if (cache && !cached) {
+        auto f = std::make_shared<detail::cached_file>();
+        f->file = std::move(r.file);
+        f->st = st;
+        f->relative_path = std::move(r.relative_path);
+        f->etag = make_file_etag(st.file_id, st.size, st.mtime_ns);
+        cache->keep(cache_key, f);
+        cached = std::move(f);
+    }
+    std::string const& relative_path = cached ? cached->relative_path : r.relative_path;
 
     // Precompressed variants: negotiation first, so that everything below (validators, ranges,
     // conditionals) applies to the representation selected.
@@ -288,14 +327,14 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     std::string_view const cache_control =
         options.cache_control_rules.empty()
             ? std::string_view(options.cache_control)
-            : select_cache_control(options.cache_control_rules, "/" + r.relative_path, options.cache_control);
+            : select_cache_control(options.cache_control_rules, "/" + relative_path, options.cache_control);
 
     std::uint64_t const size = st.size;
     std::int64_t const now = http_now();
     // Whole seconds, rounded down (also before 1970).
     std::int64_t const mtime_s = st.mtime_ns / 1000000000 - (st.mtime_ns % 1000000000 < 0 ? 1 : 0);
     std::int64_t const last_modified = std::min<std::int64_t>(mtime_s, now);
-    std::string etag = make_file_etag(st.file_id, size, st.mtime_ns);
+    std::string etag = cached ? cached->etag : make_file_etag(st.file_id, size, st.mtime_ns);
     if (coding) {
         // Distinct from the identity representation's tag, whatever the files' inodes.
         std::string_view const suffix = coding_suffix(*coding);
@@ -329,8 +368,16 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     if (!cache_control.empty()) res.set(bhttp::field::cache_control, cache_control);
     vary(res);
     if (coding) res.set(bhttp::field::content_encoding, coding_name(*coding));
-    std::string_view const type = mime_type(r.relative_path);
-    res.body().reset(std::move(r.file), size);
+    std::string_view const type = mime_type(relative_path);
+    // Issue 13: the resolver opened a regular file read-only and fstat()ed it: an inspection, which
+    // the writers hand to the transfer (no fcntl + fstat there).
+    if (cached) {
+        auto const info = zerocopy::detail::inspected_file_access::make(cached->file.get(), size);
+        res.body().reset(std::shared_ptr<unique_file const>(cached, &cached->file), info);
+    } else {
+        auto const info = zerocopy::detail::inspected_file_access::make(r.file.get(), size);
+        res.body().reset(std::move(r.file), info);
+    }
 
     // Range applies to GET only, to a non-empty file, when If-Range (if any) allows it, and when the
     // field occurs once.

@@ -669,3 +669,181 @@ BOOST_AUTO_TEST_CASE(defaults_replace_zero_options) {
     BOOST_TEST(m.buffer_size() == sendfile_options{}.buffer_size);
     BOOST_TEST(start(m, 10 << 20).size() == sendfile_options{}.buffer_size);
 }
+
+// Issue 13: the small-body path (head + body in one sendmsg after one preadv2(RWF_NOWAIT)), and the
+// declared SIGPIPE disposition.
+BOOST_AUTO_TEST_SUITE(small_body)
+
+platform_caps small_caps() {
+    platform_caps c = linux_caps();
+    c.small_send = true;
+    return c;
+}
+
+sendfile_options small_opts(send_mode m = send_mode::automatic, std::size_t threshold = 4096) {
+    sendfile_options o = opts(m, 1 << 20, 8192);
+    o.small_body_threshold = threshold;
+    return o;
+}
+
+BOOST_AUTO_TEST_CASE(head_and_body_leave_in_one_send) {
+    sendfile_fsm m = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    A a = start(m, 3000);
+    BOOST_TEST_REQUIRE(a.kind() == A::read_nowait);
+    BOOST_TEST(a.offset() == 0u);
+    BOOST_TEST(a.size() == 3000u);
+    a = report(m, A::read_nowait, {}, 3000);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_small);
+    BOOST_TEST(a.head_offset() == 0u);
+    BOOST_TEST(a.head_size() == 120u);
+    BOOST_TEST(a.buffer_offset() == 0u);
+    BOOST_TEST(a.size() == 3000u);
+    a = report(m, A::send_small, {}, 3120);
+    BOOST_TEST(a.kind() == A::done);  // complete: no narrowing needed
+    BOOST_TEST(!a.error());
+    BOOST_TEST(m.bytes_transferred() == 3120u);
+}
+
+BOOST_AUTO_TEST_CASE(a_cold_file_takes_the_ordinary_path_with_nothing_sent) {
+    namespace errc = boost::system::errc;
+    for (error_code ec : {error_code(boost::asio::error::would_block),
+                          errc::make_error_code(errc::operation_not_supported),
+                          errc::make_error_code(errc::function_not_supported), errc::make_error_code(errc::io_error)}) {
+        sendfile_fsm m = machine(10, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+        BOOST_TEST_REQUIRE(start(m, 4000).kind() == A::read_nowait);
+        A a = report(m, A::read_nowait, ec);
+        // The head goes as on the ordinary path: send_head with MSG_MORE, then sendfile.
+        BOOST_TEST_REQUIRE(a.kind() == A::send_head);
+        BOOST_TEST(a.more());
+        a = narrowed(m, report(m, A::send_head, {}, 120));
+        BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+        BOOST_TEST(a.offset() == 10u);
+        BOOST_TEST(a.size() == 3000u);
+    }
+    // Buffered mode: the ordinary path is the blocking read.
+    sendfile_fsm b = machine(0, 3000, small_opts(send_mode::buffered), stream_kind::socket, small_caps(), 120);
+    BOOST_TEST_REQUIRE(start(b, 3000).kind() == A::read_nowait);
+    A a = report(b, A::read_nowait, boost::asio::error::would_block);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_head);
+    a = narrowed(b, report(b, A::send_head, {}, 120));
+    BOOST_TEST(a.kind() == A::read);
+}
+
+BOOST_AUTO_TEST_CASE(a_partial_send_waits_and_sends_the_rest) {
+    sendfile_fsm m = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(m, 3000);
+    report(m, A::read_nowait, {}, 3000);
+    // Part of the head only.
+    A a = narrowed(m, report(m, A::send_small, {}, 100));
+    BOOST_TEST_REQUIRE(a.kind() == A::wait_writable);
+    a = report(m, A::wait_writable);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_small);
+    BOOST_TEST(a.head_offset() == 100u);
+    BOOST_TEST(a.head_size() == 20u);
+    BOOST_TEST(a.buffer_offset() == 0u);
+    BOOST_TEST(a.size() == 3000u);
+    // Nothing: full again.
+    a = report(m, A::send_small, boost::asio::error::would_block, 0);
+    BOOST_TEST_REQUIRE(a.kind() == A::wait_writable);
+    a = report(m, A::wait_writable);
+    // The rest of the head and part of the body.
+    a = report(m, A::send_small, {}, 20 + 1000);
+    BOOST_TEST_REQUIRE(a.kind() == A::wait_writable);
+    a = report(m, A::wait_writable);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_small);
+    BOOST_TEST(a.head_size() == 0u);
+    BOOST_TEST(a.buffer_offset() == 1000u);
+    BOOST_TEST(a.size() == 2000u);
+    a = report(m, A::send_small, {}, 2000);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(!a.error());
+    BOOST_TEST(m.bytes_transferred() == 3120u);
+}
+
+BOOST_AUTO_TEST_CASE(a_short_read_sends_what_it_has_then_the_ordinary_path) {
+    sendfile_fsm m = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(m, 3000);
+    A a = report(m, A::read_nowait, {}, 1000);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_small);
+    BOOST_TEST(a.size() == 1000u);
+    a = narrowed(m, report(m, A::send_small, {}, 1120));
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.offset() == 1000u);
+    BOOST_TEST(a.size() == 2000u);
+    a = report(m, A::send_native, {}, 2000);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(m.bytes_transferred() == 3120u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_end_the_transfer) {
+    // A truncated file: nothing read, nothing sent, the head neither.
+    sendfile_fsm t = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(t, 3000);
+    A a = report(t, A::read_nowait, {}, 0);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(a.error() == zerocopy::error::unexpected_eof);
+    BOOST_TEST(t.bytes_transferred() == 0u);
+    // The peer went away.
+    sendfile_fsm p = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(p, 3000);
+    report(p, A::read_nowait, {}, 3000);
+    a = report(p, A::send_small, boost::asio::error::broken_pipe, 0);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(a.error() == boost::asio::error::broken_pipe);
+    // A wait that fails (the socket was closed).
+    sendfile_fsm w = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(w, 3000);
+    report(w, A::read_nowait, {}, 3000);
+    a = report(w, A::send_small, boost::asio::error::would_block, 0);
+    a = report(w, A::wait_writable, boost::asio::error::operation_aborted);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(a.error() == boost::asio::error::operation_aborted);
+}
+
+BOOST_AUTO_TEST_CASE(cancellation_before_the_send_ends_with_nothing_sent) {
+    sendfile_fsm m = machine(0, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
+    start(m, 3000);
+    A a = report(m, A::read_nowait, {}, 3000, cancel::total);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(a.error() == boost::asio::error::operation_aborted);
+    BOOST_TEST(m.bytes_transferred() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(only_where_it_applies) {
+    auto first = [](std::uint64_t count, sendfile_options const& o, stream_kind k, platform_caps c,
+                    std::size_t head) {
+        sendfile_fsm m = machine(0, count, o, k, c, head);
+        return start(m, count).kind();
+    };
+    BOOST_TEST(first(4096, small_opts(), stream_kind::socket, small_caps(), 100) == A::read_nowait);
+    BOOST_TEST(first(4097, small_opts(), stream_kind::socket, small_caps(), 100) == A::send_head);
+    BOOST_TEST(first(100, small_opts(), stream_kind::socket, small_caps(), 0) == A::send_native);  // no head
+    BOOST_TEST(first(100, small_opts(send_mode::native), stream_kind::socket, small_caps(), 100) == A::send_head);
+    BOOST_TEST(first(100, small_opts(send_mode::automatic, 0), stream_kind::socket, small_caps(), 100) ==
+               A::send_head);
+    BOOST_TEST(first(100, small_opts(), stream_kind::socket, linux_caps(), 100) == A::send_head);
+    BOOST_TEST(first(100, small_opts(), stream_kind::timed_socket, small_caps(), 100) == A::send_head);
+    BOOST_TEST(first(100, small_opts(), stream_kind::descriptor, small_caps(), 100) == A::write_head);
+    BOOST_TEST(first(100, small_opts(), stream_kind::generic, small_caps(), 100) == A::write_head);
+    // Never more than the buffer.
+    BOOST_TEST(first(8193, small_opts(send_mode::automatic, 100000), stream_kind::socket, small_caps(), 100) ==
+               A::send_head);
+}
+
+BOOST_AUTO_TEST_CASE(a_declared_sigpipe_disposition_reaches_the_unguarded_calls) {
+    sendfile_options o = opts(send_mode::automatic);
+    BOOST_TEST(![&] {
+        sendfile_fsm m = machine(0, 100, o, stream_kind::socket);
+        return start(m, 100).sigpipe_ignored();
+    }());
+    o.sigpipe_ignored = true;
+    sendfile_fsm m = machine(0, 100, o, stream_kind::socket);
+    A a = start(m, 100);
+    BOOST_TEST(a.sigpipe_ignored());
+    sendfile_fsm d = machine(0, 100, opts(send_mode::buffered), stream_kind::descriptor);
+    start(d, 100);
+    BOOST_TEST(!report(d, A::read, {}, 100).sigpipe_ignored());
+    BOOST_CHECK_THROW(report(m, A::send_native, {}, 100).sigpipe_ignored(), assertion_failure);  // done
+}
+
+BOOST_AUTO_TEST_SUITE_END()

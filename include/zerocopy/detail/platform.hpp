@@ -51,12 +51,17 @@ inline constexpr bool native_send_is_overlapped = true;
 inline constexpr bool native_send_is_overlapped = false;
 #endif
 
+/// Issue 13: true when this build has read_at_nowait and send_with_head_nosignal (Linux:
+/// preadv2 with RWF_NOWAIT, sendmsg). False elsewhere: the small-body path is never taken there.
+ZEROCOPY_DECL bool has_small_send() noexcept;
+
 /// What the state machine may ask of this build's seam (see sendfile_fsm).
 inline platform_caps platform_caps_of_this_build() noexcept {
     platform_caps c;
     c.native = has_native_send();
     c.native_head = native_send_is_overlapped;  // TransmitFile's TRANSMIT_FILE_BUFFERS
     c.send_more = !native_send_is_overlapped;   // send_nosignal with MSG_MORE (POSIX)
+    c.small_send = has_small_send();            // issue 13: preadv2(RWF_NOWAIT) + sendmsg
     return c;
 }
 
@@ -90,6 +95,29 @@ ZEROCOPY_DECL io_result write_some_nosignal(native_stream_handle out, void const
 /// `out` is non-blocking and full.
 ZEROCOPY_DECL io_result send_nosignal(native_stream_handle out, void const* data, std::size_t size,
                                       bool more) noexcept;
+
+// Issue 13: the small-body path and the declared SIGPIPE disposition.
+
+/// Reads up to `size` bytes of `file` at `offset` only if that needs no disk I/O (Linux preadv2
+/// with RWF_NOWAIT): would_block when the bytes are not in the page cache, operation_not_supported
+/// where the platform has no such read (has_small_send() is false). bytes == 0 at end of file; a
+/// short count when only part of the range is cached.
+ZEROCOPY_DECL io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data,
+                                       std::size_t size) noexcept;
+
+/// Sends `head` then `data` to the socket `out` in one non-blocking call (sendmsg with
+/// MSG_NOSIGNAL); the count covers both, head first. would_block when the socket is full.
+ZEROCOPY_DECL io_result send_with_head_nosignal(native_stream_handle out, void const* head,
+                                                std::size_t head_size, void const* data,
+                                                std::size_t size) noexcept;
+
+/// native_send and write_some_nosignal without the SIGPIPE guard, for a caller that declared
+/// SIGPIPE ignored process-wide (sendfile_options::sigpipe_ignored). Builds without NDEBUG
+/// assert the declaration with sigaction.
+ZEROCOPY_DECL io_result native_send_unguarded(native_stream_handle out, native_file_handle file,
+                                              std::uint64_t offset, std::size_t count) noexcept;
+ZEROCOPY_DECL io_result write_some_unguarded(native_stream_handle out, void const* data,
+                                             std::size_t size) noexcept;
 #endif
 
 #if defined(_WIN32)

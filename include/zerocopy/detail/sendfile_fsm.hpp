@@ -51,6 +51,10 @@ struct platform_caps {
     bool native_head = false;
     /// A non-blocking socket send that can say "more bytes follow at once" (Linux MSG_MORE).
     bool send_more = false;
+    /// Issue 13 (small bodies): a read that fails with would_block instead of waiting for the disk
+    /// (Linux preadv2 with RWF_NOWAIT) and a socket send of the head and a buffer in one call
+    /// (sendmsg with MSG_NOSIGNAL).
+    bool small_send = false;
 };
 
 /// One step for the driver to perform. Accessors assert that they belong to the action's kind.
@@ -68,16 +72,19 @@ public:
         write,                // write all of buffer[0, size) (asio::async_write / write)
         write_some,           // the stream's own write_some of buffer[0, size)
         try_write,            // non-blocking guarded write of buffer[buffer_offset, +size)
-        done                  // complete with error() and bytes_transferred()
+        done,                 // complete with error() and bytes_transferred()
+        // Issue 13, the small-body path (head + body in one send after one non-blocking read):
+        read_nowait,  // read_at_nowait(file, offset, buffer, size): would_block when not in the page cache
+        send_small    // non-blocking send of head[head_offset, +head_size) + buffer[buffer_offset, +size)
     };
 
     fsm_action() noexcept = default;
 
     kind_t kind() const noexcept { return kind_; }
 
-    /// File offset: send_native, read.
+    /// File offset: send_native, read, read_nowait.
     std::uint64_t offset() const {
-        BOOST_ASSERT(kind_ == send_native || kind_ == read);
+        BOOST_ASSERT(kind_ == send_native || kind_ == read || kind_ == read_nowait);
         return offset_;
     }
     /// Bytes of the file (send_native, read), of the buffer (write, write_some, try_write) or of
@@ -87,14 +94,15 @@ public:
                      kind_ != yield && kind_ != done);
         return size_;
     }
-    /// First byte of the head still to send: send_head, write_head, send_native.
+    /// First byte of the head still to send: send_head, write_head, send_native, send_small.
     std::size_t head_offset() const {
-        BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native);
+        BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native || kind_ == send_small);
         return head_offset_;
     }
-    /// Bytes of the head that go first in this native call (0 but with platform_caps::native_head).
+    /// Bytes of the head that go first in this call: send_native (0 but with
+    /// platform_caps::native_head), send_small (what is left of the head, may be 0).
     std::size_t head_size() const {
-        BOOST_ASSERT(kind_ == send_native);
+        BOOST_ASSERT(kind_ == send_native || kind_ == send_small);
         return head_size_;
     }
     /// send_head: the file's bytes follow at once (MSG_MORE).
@@ -110,8 +118,14 @@ public:
     }
     /// try_write: where in the buffer the bytes start.
     std::size_t buffer_offset() const {
-        BOOST_ASSERT(kind_ == try_write);
-        return head_offset_;
+        BOOST_ASSERT(kind_ == try_write || kind_ == send_small);
+        return kind_ == send_small ? buffer_offset_ : head_offset_;
+    }
+    /// send_native, try_write (issue 13): the caller declared SIGPIPE ignored process-wide
+    /// (sendfile_options::sigpipe_ignored), so the call needs no SIGPIPE guard.
+    bool sigpipe_ignored() const {
+        BOOST_ASSERT(kind_ == send_native || kind_ == try_write);
+        return sigpipe_ignored_;
     }
     /// done: how the transfer ends.
     boost::system::error_code const& error() const {
@@ -130,6 +144,9 @@ private:
     std::size_t head_offset_ = 0;   // head offset, or buffer offset (try_write)
     std::size_t head_size_ = 0;     // head bytes in a native call
     boost::system::error_code ec_;  // done
+    // Issue 13:
+    std::size_t buffer_offset_ = 0;  // send_small: first buffer byte still to send
+    bool sigpipe_ignored_ = false;   // send_native, try_write: no SIGPIPE guard needed
 };
 
 /// The result of the last action, reported to sendfile_fsm::resume.
@@ -194,6 +211,12 @@ private:
     fsm_action next_read() noexcept;
     fsm_action next_try_write() noexcept;
     fsm_action after_progress(std::size_t n) noexcept;
+    // Issue 13, the small-body path:
+    bool takes_small_path() const noexcept;
+    fsm_action next_read_nowait() noexcept;
+    fsm_action next_send_small() noexcept;
+    fsm_action on_read_nowait(fsm_event const& ev) noexcept;
+    fsm_action on_send_small(fsm_event const& ev) noexcept;
     std::uint64_t remaining() const noexcept { return end_ - (offset_ + sent_); }
     std::size_t head_rest() const noexcept { return head_size_ - head_sent_; }
 
@@ -215,6 +238,10 @@ private:
     bool piece_ = false;       // the read in flight is a piece for the stream's write_some
     bool head_tried_ = false;  // send_head was returned once: the rest is written whole
     bool narrowed_ = false;
+    // Issue 13:
+    std::size_t small_threshold_;  // sendfile_options::small_body_threshold
+    bool sigpipe_ignored_;         // sendfile_options::sigpipe_ignored
+    bool small_ = false;           // the small-body path holds bytes in the buffer (buffered_, buffer_pos_)
     fsm_action last_{fsm_action::inspect};  // what the next event must answer
     fsm_action deferred_;                   // the step behind a head or a narrowing
     std::chrono::steady_clock::time_point now_{};

@@ -36,6 +36,8 @@ public:
             case fsm_action::read:
             case fsm_action::try_write:
             case fsm_action::send_head:
+            case fsm_action::read_nowait:  // issue 13
+            case fsm_action::send_small:   // issue 13
                 return true;
             default:
                 return false;
@@ -49,6 +51,12 @@ public:
         io_result r;
         switch (a.kind()) {
             case fsm_action::send_native:
+#if !defined(_WIN32)
+                if (a.sigpipe_ignored()) {  // issue 13: no guard needed
+                    if (prepare_handle(r.ec)) r = native_send_unguarded(handle(), file_, a.offset(), a.size());
+                    break;
+                }
+#endif
                 if (prepare_handle(r.ec))
                     r = native_send(handle(), file_, a.offset(), a.size(), head + a.head_offset(),
                                     a.head_size());
@@ -60,7 +68,17 @@ public:
 #if !defined(_WIN32)
             case fsm_action::try_write:
                 if (prepare_handle(r.ec))
-                    r = write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
+                    r = a.sigpipe_ignored() ? write_some_unguarded(handle(), buffer + a.buffer_offset(), a.size())
+                                            : write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
+                break;
+            case fsm_action::read_nowait:  // issue 13
+                BOOST_ASSERT(buffer != nullptr);
+                r = read_at_nowait(file_, a.offset(), buffer, a.size());
+                break;
+            case fsm_action::send_small:  // issue 13
+                if (prepare_handle(r.ec))
+                    r = send_with_head_nosignal(handle(), head + a.head_offset(), a.head_size(),
+                                                buffer + a.buffer_offset(), a.size());
                 break;
             case fsm_action::send_head:
                 if (prepare_handle(r.ec))

@@ -5,12 +5,16 @@
 #include <zerocopy/http/range.hpp>
 #include <zerocopy/http/unique_file.hpp>
 
+#include <zerocopy/inspected_file.hpp>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional/optional.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +60,17 @@ public:
     /// Takes ownership of `file` (open for reading) of `file_size` bytes; the body becomes the whole file.
     void reset(unique_file file, std::uint64_t file_size);
 
+    /** Issue 13: takes ownership of `file`, which `info` describes (precondition:
+        `info.handle() == file.get()`); the body becomes the whole file, and the writers hand `info`
+        to the transfer, which then does not check the file again.
+    */
+    void reset(unique_file file, inspected_file const& info);
+
+    /** Issue 13: shares `file` (an open-file cache's descriptor, see @ref file_cache_options), which
+        `info` describes; the descriptor stays open while this body (or any other sharer) holds it.
+    */
+    void reset(std::shared_ptr<unique_file const> file, inspected_file const& info);
+
     /// The body becomes one byte range of the file (precondition: inside the file).
     void select(byte_range const& range);
 
@@ -72,9 +87,15 @@ public:
     std::uint64_t size() const noexcept { return size_; }
 
     /// The file's descriptor or HANDLE; -1 (INVALID_HANDLE_VALUE) when there is none.
-    native_file_handle native_handle() const noexcept { return file_.get(); }
+    native_file_handle native_handle() const noexcept { return shared_ ? shared_->get() : file_.get(); }
 
-    bool is_open() const noexcept { return file_.is_open(); }
+    bool is_open() const noexcept { return shared_ ? shared_->is_open() : file_.is_open(); }
+
+    /// Issue 13: the inspection the file came with (the reset overloads taking an inspected_file).
+    std::optional<inspected_file> inspection() const noexcept {
+        if (!inspected_) return std::nullopt;
+        return zerocopy::detail::inspected_file_access::make(native_handle(), file_size_);
+    }
 
     /// The size of the whole file given to open() or reset().
     std::uint64_t file_size() const noexcept { return file_size_; }
@@ -92,6 +113,8 @@ private:
     void set_pieces(std::vector<body_piece> pieces);
 
     unique_file file_;
+    std::shared_ptr<unique_file const> shared_;  // issue 13: a cached descriptor, instead of file_
+    bool inspected_ = false;                     // issue 13: file_size_ comes from an inspection
     std::uint64_t file_size_ = 0;
     std::vector<body_piece> pieces_;
     std::string boundary_;

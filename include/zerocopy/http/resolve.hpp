@@ -2,15 +2,21 @@
 #define ZEROCOPY_HTTP_RESOLVE_HPP
 
 #include <zerocopy/http/error.hpp>
+#include <zerocopy/http/file_cache.hpp>
 #include <zerocopy/http/unique_file.hpp>
 
 #include <boost/system/error_code.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace zerocopy::http {
+
+namespace detail {
+class file_cache;  // src/http/file_cache.hpp (issue 13)
+}
 
 /// A request target split into decoded path segments (see @ref decode_target).
 struct decoded_target {
@@ -129,8 +135,22 @@ public:
     bool is_open() const noexcept { return fd_.is_open(); }
     native_file_handle native_handle() const noexcept { return fd_.get(); }
 
+    /** Issue 13: turns on the open-file cache that @ref serve_file uses for this root (see
+        @ref file_cache_options and docs/http.md), replacing any earlier one; `max_entries == 0`
+        turns it off. Call it before requests are served: it is not synchronised with serve_file.
+        serve_file itself may then run in several threads at once, as before.
+    */
+    void enable_file_cache(file_cache_options const& options);
+
+    /// What the cache did so far; all zero when it is off.
+    file_cache_stats file_cache_statistics() const;
+
+    /// The cache, or null (for serve_file).
+    detail::file_cache* file_cache() const noexcept { return cache_.get(); }
+
 private:
     unique_file fd_;
+    std::shared_ptr<detail::file_cache> cache_;  // issue 13
 };
 
 }  // namespace zerocopy::http

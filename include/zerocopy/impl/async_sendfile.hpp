@@ -21,8 +21,11 @@
 #include <boost/asio/windows/overlapped_ptr.hpp>  // empty but on Windows
 #include <boost/asio/write.hpp>
 
+#include <zerocopy/inspected_file.hpp>
+
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace zerocopy {
@@ -42,7 +45,9 @@ public:
     op_buffer& operator=(op_buffer&&) = delete;
     ~op_buffer() { reset(); }
 
+    // A buffer of at least `size` bytes (the small-body path asks for less than a later read may).
     unsigned char* get(std::size_t size) {
+        if (data_ && size_ < size) reset();
         if (!data_) {
             data_ = traits::allocate(alloc_, size);
             size_ = size;
@@ -114,8 +119,10 @@ class async_sendfile_op {
 public:
     async_sendfile_op(AsyncWriteStream& stream, native_file_handle file, std::uint64_t offset,
                       std::uint64_t count, sendfile_options const& options, Allocator const& alloc,
-                      boost::asio::const_buffer head = boost::asio::const_buffer())
-        : io_(stream, file),
+                      boost::asio::const_buffer head = boost::asio::const_buffer(),
+                      std::optional<std::uint64_t> inspected_size = std::nullopt)
+        : inspected_size_(inspected_size),
+          io_(stream, file),
           fsm_(offset, count, options, traits::kind, platform_caps_of_this_build(), head.size()),
           buffer_(alloc),
           file_(file),
@@ -127,8 +134,10 @@ public:
         if (pending_ == fsm_action::inspect) {
             // Total cancellation is honoured until the machine narrows it (bytes on the wire).
             self.reset_cancellation_state(boost::asio::enable_total_cancellation());
-            std::uint64_t size = 0;
-            boost::system::error_code const ec = inspect_file(file_, size);
+            // Issue 13: a file the caller inspected already (inspected_file) is not checked again.
+            std::uint64_t size = inspected_size_.value_or(0);
+            boost::system::error_code const ec = inspected_size_ ? boost::system::error_code()
+                                                                 : inspect_file(file_, size);
             return run(self, fsm_event(fsm_action::inspect, ec, size));
         }
         if (pending_ == fsm_action::done) return complete(self);
@@ -157,8 +166,9 @@ private:
             fsm_action const a = fsm_.resume(ev);
             pending_ = a.kind();
             if (io_.is_synchronous(a)) {
-                unsigned char* const buf =
-                    a.kind() == fsm_action::read ? buffer_.get(fsm_.buffer_size()) : buffer_.data();
+                unsigned char* const buf = a.kind() == fsm_action::read          ? buffer_.get(fsm_.buffer_size())
+                                           : a.kind() == fsm_action::read_nowait ? buffer_.get(a.size())
+                                                                                 : buffer_.data();
                 ev = io_.perform(a, buf, head_);
                 continue;
             }
@@ -232,6 +242,7 @@ private:
         self.complete(result_, fsm_.bytes_transferred());
     }
 
+    std::optional<std::uint64_t> inspected_size_;  // issue 13: the size of an inspected_file
     sendfile_io<AsyncWriteStream> io_;
     sendfile_fsm fsm_;
     op_buffer<Allocator> buffer_;
@@ -257,14 +268,14 @@ public:
 
     template <class Handler>
     void operator()(Handler&& handler, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    sendfile_options const& options,
-                    boost::asio::const_buffer head = boost::asio::const_buffer()) const {
+                    sendfile_options const& options, boost::asio::const_buffer head = boost::asio::const_buffer(),
+                    std::optional<std::uint64_t> inspected_size = std::nullopt) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         allocator_type const alloc = boost::asio::get_associated_allocator(handler);
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::uint64_t)>(
             async_sendfile_op<AsyncWriteStream, allocator_type>(stream_, file, offset, count, options, alloc,
-                                                                head),
+                                                                head, inspected_size),
             handler, stream_);
     }
 
@@ -289,20 +300,33 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
         initiate_async_sendfile<AsyncWriteStream>(stream), token, file, offset, count, options, head);
 }
 
+/// Issue 13: as above, for a file already inspected: the operation does not check it again.
+template <class AsyncWriteStream, class CompletionToken>
+auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head, inspected_file const& file,
+                              std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
+                              CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
+        initiate_async_sendfile<AsyncWriteStream>(stream), token, file.handle(), offset, count, options, head,
+        std::optional<std::uint64_t>(file.size()));
+}
+
 /** The blocking twin of async_sendfile_with_head: the same machine, the same head rule; waits with
-    poll, writes whole with asio::write.
+    poll, writes whole with asio::write. With `inspected_size` (issue 13: an inspected_file's size)
+    the file is not checked again.
 */
 template <class SyncWriteStream>
 std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buffer head,
                                  native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                                 sendfile_options const& options, boost::system::error_code& ec) {
+                                 sendfile_options const& options, boost::system::error_code& ec,
+                                 std::optional<std::uint64_t> inspected_size = std::nullopt) {
     sendfile_io<SyncWriteStream> io(stream, file);
     sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind,
                      platform_caps_of_this_build(), head.size());
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
-    std::uint64_t size = 0;
-    boost::system::error_code const inspect_ec = inspect_file(file, size);
+    std::uint64_t size = inspected_size.value_or(0);
+    boost::system::error_code const inspect_ec =
+        inspected_size ? boost::system::error_code() : inspect_file(file, size);
     fsm_event ev(fsm_action::inspect, inspect_ec, size);
     for (;;) {
         ev.now = std::chrono::steady_clock::now();
@@ -313,7 +337,9 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
             case fsm_action::send_head:
             case fsm_action::read:
             case fsm_action::try_write:
-                if (a.kind() == fsm_action::read && !buffer)
+            case fsm_action::read_nowait:  // issue 13 (at most buffer_size bytes)
+            case fsm_action::send_small:   // issue 13
+                if ((a.kind() == fsm_action::read || a.kind() == fsm_action::read_nowait) && !buffer)
                     buffer.reset(new unsigned char[fsm.buffer_size()]);
                 ev = io.perform(a, buffer.get(), h);
                 break;

@@ -17,6 +17,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,6 +44,7 @@ struct zerocopy_body<boost::beast::http::basic_file_body<File>, std::enable_if_t
     static std::size_t count(value_type const&) noexcept { return 1; }
     static piece_view piece(value_type const& b, std::size_t) noexcept { return {{}, 0, b.size()}; }
     static native_file_handle handle(value_type& b) { return native_file_handle_of(b.file()); }
+    static std::optional<inspected_file> inspection(value_type const&) noexcept { return std::nullopt; }
     // Where the body starts in its file, read once when the write starts. Since Boost 1.82 Beast
     // sends a file body from the file's position (value_type::seek); before, from offset 0.
     static std::uint64_t start(value_type& b, boost::system::error_code& ec) {
@@ -65,6 +67,8 @@ struct zerocopy_body<range_body> : std::true_type {
         return {p.prefix, p.offset, p.length};
     }
     static native_file_handle handle(value_type& b) { return b.native_handle(); }
+    // Issue 13: serve_file's bodies carry the resolver's inspection: the core does not check again.
+    static std::optional<inspected_file> inspection(value_type const& b) noexcept { return b.inspection(); }
     static std::uint64_t start(value_type&, boost::system::error_code& ec) {
         ec = {};
         return 0;  // piece offsets are absolute
@@ -247,10 +251,14 @@ public:
         write_step s;
         if (!plan_.next(msg_.body(), st_->head, s)) return finish(self, {});
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
-        if (s.length != 0)
+        if (s.length != 0) {
+            if (auto const inspected = traits::inspection(msg_.body()))  // issue 13
+                return zerocopy::detail::async_sendfile_with_head(stream_, s.head, *inspected, base_ + s.offset,
+                                                                  s.length, options_, std::move(self));
             return zerocopy::detail::async_sendfile_with_head(stream_, s.head, traits::handle(msg_.body()),
                                                               base_ + s.offset, s.length, options_,
                                                               std::move(self));
+        }
         boost::asio::async_write(stream_, s.head, std::move(self));
     }
 
@@ -338,9 +346,13 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
         std::size_t bytes = 0;
         detail::write_step s;
         while (!ec && plan.next(msg.body(), head, s)) {
-            if (s.length != 0)
+            if (s.length != 0) {
+                std::optional<inspected_file> const inspected = traits::inspection(msg.body());  // issue 13
+                std::optional<std::uint64_t> size;
+                if (inspected) size = inspected->size();
                 bytes += static_cast<std::size_t>(zerocopy::detail::sendfile_with_head(
-                    stream, s.head, traits::handle(msg.body()), base + s.offset, s.length, options, ec));
+                    stream, s.head, traits::handle(msg.body()), base + s.offset, s.length, options, ec, size));
+            }
             else
                 bytes += boost::asio::write(stream, s.head, ec);
         }
