@@ -15,8 +15,13 @@
 #include <cerrno>
 #include <limits>
 
+#include <algorithm>
+
 #include <sys/sendfile.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace zerocopy {
 namespace detail {
@@ -42,6 +47,135 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
     return r;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Issue 14: page-cache residency.
+
+namespace {
+#if defined(__NR_cachestat)
+constexpr long cachestat_nr = __NR_cachestat;
+#elif defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__) || defined(__riscv) || \
+    defined(__powerpc__) || defined(__s390__)
+constexpr long cachestat_nr = 451;  // the same on every architecture with the unified table (Linux 6.5)
+#else
+constexpr long cachestat_nr = -1;
+#endif
+
+// linux/mman.h's, which older kernel headers lack.
+struct cachestat_range {
+    std::uint64_t off;
+    std::uint64_t len;
+};
+struct cachestat_result {
+    std::uint64_t nr_cache;
+    std::uint64_t nr_dirty;
+    std::uint64_t nr_writeback;
+    std::uint64_t nr_evicted;
+    std::uint64_t nr_recently_evicted;
+};
+
+std::uint64_t page_size() noexcept {
+    static std::uint64_t const p = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+// Cached pages of file[off, +len), or -1 with errno.
+long long cached_pages(int file, std::uint64_t off, std::uint64_t len) noexcept {
+    if (cachestat_nr < 0) {
+        errno = ENOSYS;
+        return -1;
+    }
+    cachestat_range range{off, len};
+    cachestat_result cs{};
+    if (::syscall(cachestat_nr, file, &range, &cs, 0) != 0) return -1;
+    return static_cast<long long>(cs.nr_cache);
+}
+
+// The resident prefix by cachestat: the whole range in one call when it is all cached, else a
+// bisection over pages; -1 with errno if cachestat cannot answer.
+long long probe_by_cachestat(int file, std::uint64_t offset, std::size_t size) noexcept {
+    std::uint64_t const ps = page_size();
+    std::uint64_t const first = offset / ps;
+    std::uint64_t const pages = (offset + size + ps - 1) / ps - first;
+    long long const all = cached_pages(file, offset, size);
+    if (all < 0) return -1;
+    if (static_cast<std::uint64_t>(all) >= pages) return static_cast<long long>(size);
+    // Largest k with the first k pages all cached: lo pages known cached, hi pages known not.
+    std::uint64_t lo = 0, hi = pages;
+    while (hi - lo > 1) {
+        std::uint64_t const mid = lo + (hi - lo) / 2;
+        long long const n = cached_pages(file, first * ps, mid * ps);
+        if (n < 0) return -1;
+        if (static_cast<std::uint64_t>(n) >= mid)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    std::uint64_t const end = (first + lo) * ps;
+    return end <= offset ? 0 : static_cast<long long>(std::min<std::uint64_t>(end - offset, size));
+}
+
+// The resident prefix by one-byte RWF_NOWAIT reads, one per readahead window and the last byte:
+// up to the page of the first sample that is not resident.
+io_result probe_by_nowait_read(int file, std::uint64_t offset, std::size_t size) noexcept {
+    constexpr std::uint64_t stride = 128 * 1024;
+    std::uint64_t const end = offset + size;
+    io_result r;
+    for (std::uint64_t at = offset;;) {
+        unsigned char byte;
+        io_result const one = read_at_nowait(file, at, &byte, 1);
+        if (one.ec == boost::system::errc::resource_unavailable_try_again) {
+            std::uint64_t const cold_page = at / page_size() * page_size();
+            r.bytes = cold_page <= offset ? 0 : static_cast<std::size_t>(cold_page - offset);
+            return r;
+        }
+        if (one.ec) {
+            r.ec = one.ec;
+            return r;
+        }
+        if (one.bytes == 0 || at == end - 1) break;  // end of file (the native send finds it), or all sampled
+        std::uint64_t const next = (at / stride + 1) * stride;
+        at = next < end ? next : end - 1;
+    }
+    r.bytes = size;
+    return r;
+}
+}  // namespace
+
+io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past any EOF
+    constexpr std::size_t kernel_max = 0x7ffff000;
+    if (size > kernel_max) size = kernel_max;
+    iovec iov{data, size};
+    io_result const r =
+        call_retrying_eintr([&] { return ::preadv2(file, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT); });
+    if (r.ec == boost::system::errc::resource_unavailable_try_again)
+        off_loop_stats().not_resident.fetch_add(1, std::memory_order_relaxed);
+    return r;
+}
+
+io_result probe_resident(native_file_handle file, std::uint64_t offset, std::size_t size,
+                         probe_method& method) noexcept {
+    auto& stats = off_loop_stats();
+    stats.probes.fetch_add(1, std::memory_order_relaxed);
+    if (size == 0) return {};
+    if (method != probe_method::nowait_read) {
+        long long const n = probe_by_cachestat(file, offset, size);
+        if (n >= 0) {
+            method = probe_method::cachestat;
+            stats.cachestat_probes.fetch_add(1, std::memory_order_relaxed);
+            if (n == 0) stats.not_resident.fetch_add(1, std::memory_order_relaxed);
+            io_result r;
+            r.bytes = static_cast<std::size_t>(n);
+            return r;
+        }
+        // EPERM: a file the caller neither owns nor may write; ENOSYS: before Linux 6.5; EBADF...
+        // the read below reports the file's own errors.
+        method = probe_method::nowait_read;
+    }
+    stats.nowait_probes.fetch_add(1, std::memory_order_relaxed);
+    return probe_by_nowait_read(file, offset, size);
+}
+
 }  // namespace detail
 }  // namespace zerocopy
 
@@ -60,6 +194,19 @@ io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, s
                       std::size_t) noexcept {
     io_result r;
     r.ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
+    return r;
+}
+
+// Issue 14: no residency probe here (platform caps say so; these answer if asked anyway).
+io_result probe_resident(native_file_handle, std::uint64_t, std::size_t, probe_method&) noexcept {
+    io_result r;
+    r.ec = boost::system::errc::make_error_code(boost::system::errc::operation_not_supported);
+    return r;
+}
+
+io_result read_at_nowait(native_file_handle, std::uint64_t, void*, std::size_t) noexcept {
+    io_result r;
+    r.ec = boost::system::errc::make_error_code(boost::system::errc::operation_not_supported);
     return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include <zerocopy/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <limits>
 
@@ -68,6 +69,40 @@ io_result send_nosignal(native_stream_handle out, void const* data, std::size_t 
     (void)more;
 #endif
     return call_retrying_eintr([&] { return ::send(out, data, size, flags); });
+}
+
+// Issue 14: the off-loop task's side.
+
+io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size, void* scratch,
+                               std::size_t scratch_size) noexcept {
+    off_loop_stats().off_loop_reads.fetch_add(1, std::memory_order_relaxed);
+    io_result total;
+    while (total.bytes < size) {
+        std::size_t const want = std::min(size - total.bytes, scratch_size);
+        io_result const r = read_at(file, offset + total.bytes, scratch, want);
+        if (r.ec) {
+            total.ec = r.ec;
+            break;
+        }
+        if (r.bytes == 0) break;  // end of file
+        total.bytes += r.bytes;
+    }
+    return total;
+}
+
+native_file_handle duplicate_file(native_file_handle file, boost::system::error_code& ec) noexcept {
+    int const d = ::fcntl(file, F_DUPFD_CLOEXEC, 0);
+    ec = d == -1 ? last_error() : boost::system::error_code();
+    return d;
+}
+
+void close_duplicate(native_file_handle file) noexcept {
+    if (file >= 0) ::close(file);  // not retried on EINTR: Linux has closed it anyway
+}
+
+off_loop_counters& off_loop_stats() noexcept {
+    static off_loop_counters counters;
+    return counters;
 }
 
 boost::system::error_code wait_writable(native_stream_handle out) noexcept {
