@@ -53,8 +53,8 @@ io_result native_send(native_stream_handle out, native_file_handle file, std::ui
 namespace {
 #if defined(__NR_cachestat)
 constexpr long cachestat_nr = __NR_cachestat;
-#elif defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__) || defined(__riscv) || \
-    defined(__powerpc__) || defined(__s390__)
+#elif defined(__x86_64__) || defined(__aarch64__) || defined(__i386__) || defined(__arm__) || \
+    defined(__riscv) || defined(__powerpc__) || defined(__s390__)
 constexpr long cachestat_nr = 451;  // the same on every architecture with the unified table (Linux 6.5)
 #else
 constexpr long cachestat_nr = -1;
@@ -90,28 +90,12 @@ long long cached_pages(int file, std::uint64_t off, std::uint64_t len) noexcept 
     return static_cast<long long>(cs.nr_cache);
 }
 
-// The resident prefix by cachestat: the whole range in one call when it is all cached, else a
-// bisection over pages; -1 with errno if cachestat cannot answer.
-long long probe_by_cachestat(int file, std::uint64_t offset, std::size_t size) noexcept {
-    std::uint64_t const ps = page_size();
-    std::uint64_t const first = offset / ps;
-    std::uint64_t const pages = (offset + size + ps - 1) / ps - first;
-    long long const all = cached_pages(file, offset, size);
-    if (all < 0) return -1;
-    if (static_cast<std::uint64_t>(all) >= pages) return static_cast<long long>(size);
-    // Largest k with the first k pages all cached: lo pages known cached, hi pages known not.
-    std::uint64_t lo = 0, hi = pages;
-    while (hi - lo > 1) {
-        std::uint64_t const mid = lo + (hi - lo) / 2;
-        long long const n = cached_pages(file, first * ps, mid * ps);
-        if (n < 0) return -1;
-        if (static_cast<std::uint64_t>(n) >= mid)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    std::uint64_t const end = (first + lo) * ps;
-    return end <= offset ? 0 : static_cast<long long>(std::min<std::uint64_t>(end - offset, size));
+// Whether cachestat finds none of file[offset, +size) cached: 1 none, 0 some, -1 with errno if it
+// cannot answer. (It cannot say more: it counts pages still being read from the disk as cached, so
+// "all cached" would not mean that sendfile does not wait.)
+int none_cached(int file, std::uint64_t offset, std::size_t size) noexcept {
+    long long const n = cached_pages(file, offset, size);
+    return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
 // The resident prefix by one-byte RWF_NOWAIT reads, one per readahead window and the last byte:
@@ -141,7 +125,8 @@ io_result probe_by_nowait_read(int file, std::uint64_t offset, std::size_t size)
 }
 }  // namespace
 
-io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
+io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data,
+                         std::size_t size) noexcept {
     if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past any EOF
     constexpr std::size_t kernel_max = 0x7ffff000;
     if (size > kernel_max) size = kernel_max;
@@ -159,18 +144,20 @@ io_result probe_resident(native_file_handle file, std::uint64_t offset, std::siz
     stats.probes.fetch_add(1, std::memory_order_relaxed);
     if (size == 0) return {};
     if (method != probe_method::nowait_read) {
-        long long const n = probe_by_cachestat(file, offset, size);
-        if (n >= 0) {
+        // cachestat first where it answers: a range with nothing cached is cold without sampling
+        // (and without the readahead a RWF_NOWAIT read starts).
+        int const none = none_cached(file, offset, size);
+        if (none >= 0) {
             method = probe_method::cachestat;
-            stats.cachestat_probes.fetch_add(1, std::memory_order_relaxed);
-            if (n == 0) stats.not_resident.fetch_add(1, std::memory_order_relaxed);
-            io_result r;
-            r.bytes = static_cast<std::size_t>(n);
-            return r;
+            if (none == 1) {
+                stats.cachestat_probes.fetch_add(1, std::memory_order_relaxed);
+                stats.not_resident.fetch_add(1, std::memory_order_relaxed);
+                return {};
+            }
+        } else {
+            // EPERM: a file the caller neither owns nor may write; ENOSYS: before Linux 6.5.
+            method = probe_method::nowait_read;
         }
-        // EPERM: a file the caller neither owns nor may write; ENOSYS: before Linux 6.5; EBADF...
-        // the read below reports the file's own errors.
-        method = probe_method::nowait_read;
     }
     stats.nowait_probes.fetch_add(1, std::memory_order_relaxed);
     return probe_by_nowait_read(file, offset, size);

@@ -340,32 +340,36 @@ constexpr std::size_t min_timed_call = 64 * 1024;
 // The rate assumed before the first call of a transfer was measured (bytes per ns: 4 GB/s, about
 // loopback's sendfile speed on the machines measured in docs/benchmarks.md).
 constexpr double initial_rate = 4.0;
+using clock_type = std::chrono::steady_clock;
 }  // namespace
 
 // Bytes the next call of this turn may ask for: what `max_chunk` leaves, and, with the time rule,
 // what the measured rate moves in the turn's remaining time (at least min_timed_call).
 std::size_t sendfile_fsm::turn_bytes_left() const noexcept {
     std::size_t const by_bytes = max_chunk_ - turn_;
-    if (turn_time_.count() <= 0 || now_ == std::chrono::steady_clock::time_point{}) return by_bytes;
-    auto const left = turn_time_ - (now_ - turn_start_);
+    if (turn_time_.count() <= 0 || now_ == clock_type::time_point{}) return by_bytes;
+    // Nothing sent in this turn yet: it starts with this event (resume() records it afterwards).
+    auto const elapsed = turn_ == 0 ? clock_type::duration::zero() : now_ - turn_start_;
+    auto const left = turn_time_ - elapsed;
     double const rate = rate_ > 0 ? rate_ : initial_rate;
     double const bytes = left.count() > 0 ? rate * static_cast<double>(left.count()) : 0.0;
-    std::size_t const by_time =
-        bytes >= static_cast<double>(by_bytes) ? by_bytes : std::max(min_timed_call, static_cast<std::size_t>(bytes));
+    std::size_t const by_time = bytes >= static_cast<double>(by_bytes)
+                                    ? by_bytes
+                                    : std::max(min_timed_call, static_cast<std::size_t>(bytes));
     return std::min(by_bytes, by_time);
 }
 
 bool sendfile_fsm::turn_time_is_up() const noexcept {
-    return turn_time_.count() > 0 && now_ != std::chrono::steady_clock::time_point{} &&
-           now_ - turn_start_ >= turn_time_;
+    return turn_time_.count() > 0 && now_ != clock_type::time_point{} && now_ - turn_start_ >= turn_time_;
 }
 
 // The rate of the native call just answered: its bytes over the time between the event that asked
 // for it and the event that answers it.
 void sendfile_fsm::measure(fsm_event const& ev, std::size_t n) noexcept {
-    if (prev_now_ == std::chrono::steady_clock::time_point{}) return;
+    if (prev_now_ == clock_type::time_point{}) return;
     auto const dt = ev.now - prev_now_;
-    if (dt.count() > 0) rate_ = static_cast<double>(n) / static_cast<double>(std::chrono::nanoseconds(dt).count());
+    if (dt.count() > 0)
+        rate_ = static_cast<double>(n) / static_cast<double>(std::chrono::nanoseconds(dt).count());
 }
 
 // What the filesystem or kernel answers when it cannot tell residency (no RWF_NOWAIT support, no

@@ -39,9 +39,9 @@ namespace detail {
 template <class LoopExecutor>
 class off_loop_task : public std::enable_shared_from_this<off_loop_task<LoopExecutor>> {
 public:
-    using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                         boost::asio::wait_traits<std::chrono::steady_clock>,
-                                                         LoopExecutor>;
+    using timer_type =
+        boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                          boost::asio::wait_traits<std::chrono::steady_clock>, LoopExecutor>;
 
     off_loop_task(LoopExecutor loop, native_file_handle file, std::uint64_t offset, std::size_t size,
                   timer_type* waiter)
@@ -122,7 +122,8 @@ private:
 template <class LoopExecutor>
 class off_loop_runner {
 public:
-    explicit off_loop_runner(std::shared_ptr<off_loop_task<LoopExecutor>> task) noexcept : task_(std::move(task)) {}
+    explicit off_loop_runner(std::shared_ptr<off_loop_task<LoopExecutor>> task) noexcept
+        : task_(std::move(task)) {}
     off_loop_runner(off_loop_runner&&) noexcept = default;
     off_loop_runner& operator=(off_loop_runner&&) = delete;
     ~off_loop_runner() {
@@ -176,7 +177,8 @@ public:
             boost::asio::post(disk, std::move(runner));
         } else {
             auto& context = boost::asio::query(loop, boost::asio::execution::context);
-            boost::asio::post(boost::asio::use_service<disk_io_service>(context).get_executor(), std::move(runner));
+            boost::asio::post(boost::asio::use_service<disk_io_service>(context).get_executor(),
+                              std::move(runner));
         }
         return true;
     }

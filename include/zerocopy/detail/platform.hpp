@@ -115,9 +115,11 @@ ZEROCOPY_DECL io_result send_nosignal(native_stream_handle out, void const* data
 enum class probe_method : unsigned char { untried, cachestat, nowait_read };
 
 /// The resident prefix of file[offset, +size): `bytes` from `offset` on are in the page cache (0:
-/// the first page is not). cachestat(2) counts pages exactly (and bisects a partial range);
-/// preadv2(RWF_NOWAIT) reads one byte per 128 KiB (the default readahead window, the unit pages
-/// come in by), so a page evicted alone between two samples can go unseen. At end of file the
+/// the first page is not). preadv2(RWF_NOWAIT) reads one byte per 128 KiB (the default readahead
+/// window, the unit pages come in by) and the last byte, so a page evicted alone between two
+/// samples can go unseen; a page still being read from the disk counts as not resident. Where
+/// cachestat(2) answers, a range with no page cached is found cold by it alone (cachestat cannot
+/// say more: it counts pages under read I/O as cached). At end of file the
 /// whole `size` counts as resident (the native send then finds the end). operation_not_supported
 /// where the kernel or the filesystem cannot tell. Never waits for the disk; never mincore(2)
 /// (it reports every page of a file the caller does not own as resident).
@@ -137,18 +139,20 @@ ZEROCOPY_DECL io_result read_into_page_cache(native_file_handle file, std::uint6
 
 /// A duplicate of `file` (close-on-exec) that an off-loop task owns, so that the caller may close
 /// `file` (and the number be reused) while the task still reads.
-ZEROCOPY_DECL native_file_handle duplicate_file(native_file_handle file, boost::system::error_code& ec) noexcept;
+ZEROCOPY_DECL native_file_handle duplicate_file(native_file_handle file,
+                                                boost::system::error_code& ec) noexcept;
 
 /// Closes a descriptor returned by duplicate_file.
 ZEROCOPY_DECL void close_duplicate(native_file_handle file) noexcept;
 
 /// Process-wide counters of the cold path, for tests and diagnostics (relaxed atomics).
 struct off_loop_counters {
-    std::atomic<std::uint64_t> probes{0};          // probe_resident calls
-    std::atomic<std::uint64_t> not_resident{0};    // probes and non-blocking reads that found the first page cold
-    std::atomic<std::uint64_t> off_loop_reads{0};  // read_into_page_cache calls
-    std::atomic<std::uint64_t> cachestat_probes{0};  // probes answered by cachestat(2)
-    std::atomic<std::uint64_t> nowait_probes{0};     // probes answered by preadv2(RWF_NOWAIT)
+    std::atomic<std::uint64_t> probes{0};  // probe_resident calls
+    std::atomic<std::uint64_t> not_resident{
+        0};  // probes and non-blocking reads that found the first page cold
+    std::atomic<std::uint64_t> off_loop_reads{0};    // read_into_page_cache calls
+    std::atomic<std::uint64_t> cachestat_probes{0};  // probes answered by cachestat(2) alone (nothing cached)
+    std::atomic<std::uint64_t> nowait_probes{0};     // probes answered by preadv2(RWF_NOWAIT) samples
 };
 ZEROCOPY_DECL off_loop_counters& off_loop_stats() noexcept;
 #endif

@@ -86,8 +86,8 @@ public:
         BOOST_ASSERT(kind_ == send_native || kind_ == read || kind_ == probe || kind_ == read_off_loop);
         return offset_;
     }
-    /// Bytes of the file (send_native, read, probe, read_off_loop), of the buffer (write, write_some, try_write) or of
-    /// the head (send_head, write_head).
+    /// Bytes of the file (send_native, read, probe, read_off_loop), of the buffer (write, write_some,
+    /// try_write) or of the head (send_head, write_head).
     std::size_t size() const {
         BOOST_ASSERT(kind_ != inspect && kind_ != narrow_cancellation && kind_ != wait_writable &&
                      kind_ != yield && kind_ != done);
@@ -248,13 +248,13 @@ private:
     std::chrono::steady_clock::time_point now_{};
 
     // Issue 14.
-    std::chrono::nanoseconds turn_time_;                   // 0: bytes-only turns
+    std::chrono::nanoseconds turn_time_;                  // 0: bytes-only turns
     std::chrono::steady_clock::time_point turn_start_{};  // the event that began this turn
     std::chrono::steady_clock::time_point prev_now_{};    // the event before the last one
-    double rate_ = 0;                                      // bytes per ns of the last native call
-    bool probe_ = false;                                   // probing and off-loop reads in use
-    bool fresh_ = false;                                   // the range was just read off-loop
-    std::uint64_t resident_end_ = 0;                       // this turn's probe found [.., end) resident
+    double rate_ = 0;                                     // bytes per ns of the last native call
+    bool probe_ = false;                                  // probing and off-loop reads in use
+    bool fresh_ = false;                                  // the range was just read off-loop
+    std::uint64_t resident_end_ = 0;                      // this turn's probe found [.., end) resident
 };
 
 }  // namespace detail
