@@ -106,7 +106,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 # ThreadSanitizer. g++ 12 rejects Asio's atomic_thread_fence under -fsanitize=thread; clang 14 does not.
-tsan_tests="integration_core integration_tokens integration_tls integration_http_tokens"
+tsan_tests="integration_core integration_tokens integration_tls integration_http_tokens integration_cold_cache"
 tsan_servers="http_file_server http_file_server_coro"
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$root/test/tsan/suppressions.txt}
 

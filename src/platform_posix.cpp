@@ -11,6 +11,7 @@
 
 #include <zerocopy/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <limits>
 
@@ -84,19 +85,7 @@ bool has_small_send() noexcept {
 #endif
 }
 
-io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
-#if defined(__linux__) && defined(RWF_NOWAIT)
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past any EOF
-    if (size > max_io) size = max_io;
-    iovec v{data, size};
-    return call_retrying_eintr([&] { return ::preadv2(file, &v, 1, static_cast<off_t>(offset), RWF_NOWAIT); });
-#else
-    (void)file, (void)offset, (void)data, (void)size;
-    io_result r;
-    r.ec = boost::system::errc::make_error_code(boost::system::errc::operation_not_supported);
-    return r;
-#endif
-}
+// read_at_nowait: src/platform_linux.cpp (issue 14 counts its would-blocks there).
 
 io_result send_with_head_nosignal(native_stream_handle out, void const* head, std::size_t head_size,
                                   void const* data, std::size_t size) noexcept {
@@ -119,6 +108,38 @@ io_result write_some_unguarded(native_stream_handle out, void const* data, std::
     BOOST_ASSERT_MSG(sigpipe_is_ignored(), "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
     if (size > max_io) size = max_io;
     return call_retrying_eintr([&] { return ::write(out, data, size); });
+// Issue 14: the off-loop task's side.
+
+io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size, void* scratch,
+                               std::size_t scratch_size) noexcept {
+    off_loop_stats().off_loop_reads.fetch_add(1, std::memory_order_relaxed);
+    io_result total;
+    while (total.bytes < size) {
+        std::size_t const want = std::min(size - total.bytes, scratch_size);
+        io_result const r = read_at(file, offset + total.bytes, scratch, want);
+        if (r.ec) {
+            total.ec = r.ec;
+            break;
+        }
+        if (r.bytes == 0) break;  // end of file
+        total.bytes += r.bytes;
+    }
+    return total;
+}
+
+native_file_handle duplicate_file(native_file_handle file, boost::system::error_code& ec) noexcept {
+    int const d = ::fcntl(file, F_DUPFD_CLOEXEC, 0);
+    ec = d == -1 ? last_error() : boost::system::error_code();
+    return d;
+}
+
+void close_duplicate(native_file_handle file) noexcept {
+    if (file >= 0) ::close(file);  // not retried on EINTR: Linux has closed it anyway
+}
+
+off_loop_counters& off_loop_stats() noexcept {
+    static off_loop_counters counters;
+    return counters;
 }
 
 boost::system::error_code wait_writable(native_stream_handle out) noexcept {

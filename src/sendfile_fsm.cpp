@@ -40,6 +40,8 @@ sendfile_fsm::sendfile_fsm(std::uint64_t offset, std::uint64_t count, sendfile_o
       caps_(caps),
       small_threshold_(options.small_body_threshold),
       sigpipe_ignored_(options.sigpipe_ignored) {}
+      turn_time_(options.max_turn_time),
+      probe_(options.off_loop_reads && caps.probe && options.mode == send_mode::automatic) {}
 
 bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexcept {
     // What Linux answers when it cannot splice this file to this descriptor: EINVAL (no
@@ -53,7 +55,11 @@ bool sendfile_fsm::is_native_refusal(boost::system::error_code const& ec) noexce
 fsm_action sendfile_fsm::resume(fsm_event const& ev) {
     BOOST_ASSERT_MSG(last_.kind_ != fsm_action::done, "sendfile_fsm: resumed after done");
     BOOST_ASSERT_MSG(ev.answers == last_.kind_, "sendfile_fsm: the event does not answer the last action");
-    now_ = ev.now;
+    prev_now_ = std::exchange(now_, ev.now);
+    // Issue 14: a probe's answer holds for its turn only; a new turn probes again.
+    if (ev.answers == fsm_action::yield || ev.answers == fsm_action::wait_writable ||
+        ev.answers == fsm_action::write_some)
+        resident_end_ = 0;
     fsm_action next;
     switch (last_.kind_) {
         case fsm_action::inspect:
@@ -86,7 +92,7 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
             next = native_ ? next_send() : next_read();
             break;
         case fsm_action::read:
-            next = on_read(ev);
+            next = last_.flag_ && ev.ec ? on_nowait_read_failed(ev) : on_read(ev);
             break;
         case fsm_action::write:
         case fsm_action::write_some:
@@ -102,8 +108,14 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
             break;
         case fsm_action::send_small:
             next = on_send_small(ev);
+        case fsm_action::probe:
+            next = on_probe(ev);
+            break;
+        case fsm_action::read_off_loop:
+            next = on_read_off_loop(ev);
             break;
     }
+    if (turn_ == 0) turn_start_ = ev.now;  // nothing sent in this turn yet: it starts here
     return issue(next, ev.cancelled);
 }
 
@@ -146,7 +158,8 @@ fsm_action sendfile_fsm::issue(fsm_action next, boost::asio::cancellation_type_t
             // sends the head alone: it must not wait for more). No TCP_CORK and its three syscalls.
             head_tried_ = true;
             h.kind_ = fsm_action::send_head;
-            h.flag_ = next.kind_ == fsm_action::send_native || next.kind_ == fsm_action::read;
+            h.flag_ = next.kind_ == fsm_action::send_native || next.kind_ == fsm_action::read ||
+                      next.kind_ == fsm_action::probe;  // issue 14: a probe comes before the send
         }
         return last_ = h;
     }
@@ -187,9 +200,11 @@ fsm_action sendfile_fsm::on_inspect(fsm_event const& ev) noexcept {
 }
 
 fsm_action sendfile_fsm::next_send() noexcept {
+    if (probe_ && offset_ + sent_ >= resident_end_) return next_probe();
     fsm_action a(fsm_action::send_native);
     a.offset_ = offset_ + sent_;
-    a.size_ = clamp_size(remaining(), max_chunk_ - turn_);
+    a.size_ = clamp_size(remaining(), turn_bytes_left());
+    if (probe_) a.size_ = clamp_size(resident_end_ - a.offset_, a.size_);  // the resident part only
     a.flag_ = mode_ == send_mode::automatic;
     a.sigpipe_ignored_ = sigpipe_ignored_;
     return a;
@@ -199,6 +214,7 @@ fsm_action sendfile_fsm::next_read() noexcept {
     fsm_action a(fsm_action::read);
     a.offset_ = offset_ + sent_;
     a.size_ = clamp_size(remaining(), buffer_size_);
+    a.flag_ = probe_ && !std::exchange(fresh_, false);  // RWF_NOWAIT unless just read off-loop
     return a;
 }
 
@@ -213,7 +229,7 @@ fsm_action sendfile_fsm::next_try_write() noexcept {
 fsm_action sendfile_fsm::after_progress(std::size_t n) noexcept {
     if (remaining() == 0) return finish({});
     turn_ += n;
-    if (turn_ >= max_chunk_) {
+    if (turn_ >= max_chunk_ || turn_time_is_up()) {
         // Fairness: this operation had its turn; let the executor run other work first.
         turn_ = 0;
         return fsm_action(fsm_action::yield);
@@ -254,6 +270,7 @@ fsm_action sendfile_fsm::on_native(fsm_event const& ev) {
     }
     if (n > 0) {
         sent_ += n;
+        measure(ev, n);
         if (!ev.ec) return after_progress(n);
         // A count and an error (an overlapped TransmitFile): the bytes count, then the error is
         // handled as the next attempt's, as sendfile(2) would report it.
@@ -382,6 +399,106 @@ fsm_action sendfile_fsm::on_send_small(fsm_event const& ev) noexcept {
     if (remaining() == 0) return finish({});
     turn_ = 0;
     return native_ ? next_send() : next_read();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: the turn's time rule, and the cold page cache.
+
+namespace {
+// Below this a native call costs more in syscalls than it gains in fairness.
+constexpr std::size_t min_timed_call = 64 * 1024;
+// The rate assumed before the first call of a transfer was measured (bytes per ns: 4 GB/s, about
+// loopback's sendfile speed on the machines measured in docs/benchmarks.md).
+constexpr double initial_rate = 4.0;
+using clock_type = std::chrono::steady_clock;
+}  // namespace
+
+// Bytes the next call of this turn may ask for: what `max_chunk` leaves, and, with the time rule,
+// what the measured rate moves in the turn's remaining time (at least min_timed_call).
+std::size_t sendfile_fsm::turn_bytes_left() const noexcept {
+    std::size_t const by_bytes = max_chunk_ - turn_;
+    if (turn_time_.count() <= 0 || now_ == clock_type::time_point{}) return by_bytes;
+    // Nothing sent in this turn yet: it starts with this event (resume() records it afterwards).
+    auto const elapsed = turn_ == 0 ? clock_type::duration::zero() : now_ - turn_start_;
+    auto const left = turn_time_ - elapsed;
+    double const rate = rate_ > 0 ? rate_ : initial_rate;
+    double const bytes = left.count() > 0 ? rate * static_cast<double>(left.count()) : 0.0;
+    std::size_t const by_time = bytes >= static_cast<double>(by_bytes)
+                                    ? by_bytes
+                                    : std::max(min_timed_call, static_cast<std::size_t>(bytes));
+    return std::min(by_bytes, by_time);
+}
+
+bool sendfile_fsm::turn_time_is_up() const noexcept {
+    return turn_time_.count() > 0 && now_ != clock_type::time_point{} && now_ - turn_start_ >= turn_time_;
+}
+
+// The rate of the native call just answered: its bytes over the time between the event that asked
+// for it and the event that answers it.
+void sendfile_fsm::measure(fsm_event const& ev, std::size_t n) noexcept {
+    if (prev_now_ == clock_type::time_point{}) return;
+    auto const dt = ev.now - prev_now_;
+    if (dt.count() > 0)
+        rate_ = static_cast<double>(n) / static_cast<double>(std::chrono::nanoseconds(dt).count());
+}
+
+// What the filesystem or kernel answers when it cannot tell residency (no RWF_NOWAIT support, no
+// preadv2): the transfer goes on without probing, as before.
+bool sendfile_fsm::is_probe_refusal(boost::system::error_code const& ec) noexcept {
+    return ec == errc::operation_not_supported || ec == errc::not_supported || ec == errc::invalid_argument ||
+           ec == errc::function_not_supported;
+}
+
+fsm_action sendfile_fsm::next_probe() noexcept {
+    fsm_action a(fsm_action::probe);
+    a.offset_ = offset_ + sent_;
+    a.size_ = clamp_size(remaining(), turn_bytes_left());
+    return a;
+}
+
+fsm_action sendfile_fsm::next_read_off_loop() noexcept {
+    // A whole turn's worth (at least a buffer), so that the next steps find it resident.
+    fsm_action a(fsm_action::read_off_loop);
+    a.offset_ = offset_ + sent_;
+    a.size_ = clamp_size(remaining(), std::max(max_chunk_, buffer_size_));
+    return a;
+}
+
+fsm_action sendfile_fsm::on_probe(fsm_event const& ev) noexcept {
+    bool const fresh = std::exchange(fresh_, false);
+    if (ev.ec) {
+        if (!is_probe_refusal(ev.ec)) return finish(ev.ec);
+        probe_ = false;  // this file cannot be probed: send as before
+        return next_send();
+    }
+    std::uint64_t const pos = offset_ + sent_;
+    std::uint64_t resident = std::min<std::uint64_t>(ev.bytes, last_.size_);
+    if (resident == 0) {
+        // Just brought in and already evicted again (a working set larger than memory): send it
+        // anyway, which may wait for the disk once, rather than read it again for ever.
+        if (!fresh) return next_read_off_loop();
+        resident = last_.size_;
+    }
+    resident_end_ = pos + resident;
+    return next_send();
+}
+
+fsm_action sendfile_fsm::on_read_off_loop(fsm_event const& ev) noexcept {
+    turn_ = 0;  // the loop ran other work meanwhile: a new turn
+    resident_end_ = 0;
+    if (ev.ec) return finish(ev.ec);
+    if (ev.bytes == 0) return finish(error::unexpected_eof);  // the file ends here (truncated)
+    fresh_ = true;
+    return native_ ? next_send() : next_read();
+}
+
+fsm_action sendfile_fsm::on_nowait_read_failed(fsm_event const& ev) noexcept {
+    if (would_block(ev.ec)) return next_read_off_loop();  // not in the page cache
+    if (is_probe_refusal(ev.ec)) {
+        probe_ = false;
+        return next_read();
+    }
+    return on_read(ev);
 }
 
 }  // namespace detail

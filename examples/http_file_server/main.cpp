@@ -52,7 +52,7 @@ struct server_state {
     example::server_options options;
     zhttp::document_root root;
     zhttp::serve_options serve;
-    zerocopy::sendfile_options send;  // --mode
+    zerocopy::sendfile_options send;  // --mode, --disk-threads
     std::atomic<bool> stopping{false};
     example::live_sessions sessions;
 
@@ -349,7 +349,9 @@ int main(int argc, char** argv) {
         }
         root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
         auto const address = asio::ip::make_address(options.address);
+        example::disk_threads disk(options.disk_threads);  // outlives the io_context below
         auto state = std::make_shared<server_state>(options, std::move(root));
+        disk.apply(state->send);
 
         asio::io_context ioc(static_cast<int>(options.threads));
         listener server(ioc, state, tcp::endpoint(address, options.port));

@@ -109,6 +109,11 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
     desc.add_options()
         ("file-cache", po::value(&out.file_cache)->default_value(out.file_cache),
             "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables");
+    // Issue 14: reads of cold file ranges off the event loop.
+    desc.add_options()
+        ("disk-threads", po::value(&out.disk_threads)->default_value(out.disk_threads),
+            "threads that read file ranges not in the page cache, so that a cold file never blocks the "
+            "event loop (Linux); 0 reads on the loop");
     if (tls) desc.add_options()
         ("cert", po::value(&out.cert), "PEM certificate chain (default: a generated self-signed one)")
         ("key", po::value(&out.key), "PEM private key of --cert");
@@ -128,6 +133,7 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
         po::notify(vm);
         out.mode = parse_mode(mode);
         if (out.threads == 0) throw po::error("--threads must be at least 1");
+        if (out.disk_threads > 256) throw po::error("--disk-threads must be at most 256");
         if (out.max_header_bytes < 256) throw po::error("--max-header-bytes must be at least 256");
         check_seconds("--header-timeout", out.header_timeout);
         check_seconds("--idle-timeout", out.idle_timeout);
@@ -171,6 +177,16 @@ void raise_fd_limit() {
         ::setrlimit(RLIMIT_NOFILE, &lim);
     }
 #endif
+}
+
+// Issue 14: --disk-threads.
+disk_threads::disk_threads(unsigned n) {
+    if (n != 0) pool_.emplace(n);
+}
+
+void disk_threads::apply(zerocopy::sendfile_options& o) {
+    o.off_loop_reads = pool_.has_value();
+    if (pool_) o.disk_executor = pool_->get_executor();
 }
 
 }  // namespace example

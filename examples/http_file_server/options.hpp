@@ -6,6 +6,7 @@
 #include <zerocopy/sendfile_options.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -33,6 +34,24 @@ struct server_options {
     zerocopy::http::serve_options serve;
     // Issue 13: --file-cache N, entries of the document root's open-file cache (0: off).
     std::size_t file_cache = 1024;
+    // --disk-threads (issue 14): threads reading cold file ranges off the event loop; 0: on the loop.
+    unsigned disk_threads = 2;
+};
+
+/// --disk-threads: the pool that reads cold file ranges off the event loop (none with 0), and the
+/// transfer options that use it. Must outlive the io_context's transfers: construct it before the
+/// io_context. Stops and joins its threads on destruction.
+class disk_threads {
+public:
+    explicit disk_threads(unsigned n);
+    disk_threads(disk_threads const&) = delete;
+    disk_threads& operator=(disk_threads const&) = delete;
+
+    /// Points `o` at the pool (off_loop_reads = false with 0 threads).
+    void apply(zerocopy::sendfile_options& o);
+
+private:
+    std::optional<boost::asio::thread_pool> pool_;
 };
 
 /// Request bodies (which GET and HEAD never need) larger than this are refused with 413.

@@ -64,6 +64,7 @@ struct server {
     zhttp::document_root root;
     std::atomic<bool> stopping{false};
     example::live_sessions sessions;
+    zerocopy::sendfile_options send;  // --disk-threads (example::disk_threads::apply)
 
     server(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
 };
@@ -125,7 +126,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         c->last_acked = example::tcp_bytes_acked(c->socket.native_handle()).value_or(0);
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
-        zerocopy::sendfile_options send;
+        zerocopy::sendfile_options send = srv.send;
         send.mode = opt.mode;
         send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
         auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
@@ -221,7 +222,9 @@ int main(int argc, char** argv) {
             return 1;
         }
         root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
+        example::disk_threads disk(options.disk_threads);  // outlives the io_context below
         server srv(std::move(options), std::move(root));
+        disk.apply(srv.send);
         asio::io_context ioc(static_cast<int>(srv.options.threads));
         auto strand = asio::make_strand(ioc);
         tcp::endpoint const ep(asio::ip::make_address(srv.options.address), srv.options.port);

@@ -106,6 +106,7 @@ struct server {
     ssl::context tls{ssl::context::tls_server};
     std::atomic<bool> stopping{false};
     example::live_sessions sessions;
+    zerocopy::sendfile_options send;  // --disk-threads (example::disk_threads::apply)
 
     server(example::server_options o, zhttp::document_root r) : options(std::move(o)), root(std::move(r)) {}
 };
@@ -162,8 +163,10 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         c->last_acked = example::tcp_bytes_acked(c->socket().native_handle()).value_or(0);
         c->last_progress = started;
         c->timer.expires_after(example::seconds(opt.send_timeout / 2));
-        zerocopy::sendfile_options send;
-        send.mode = zerocopy::send_mode::buffered;  // all an ssl::stream allows
+        zerocopy::sendfile_options send = srv.send;
+        // An ssl::stream takes the buffered path; automatic (not buffered) so that its reads of cold
+        // ranges leave the loop too (--disk-threads).
+        send.mode = zerocopy::send_mode::automatic;
         auto [wec, bytes] = co_await zhttp::async_write(c->stream, *res, send, use_tuple);
         if (!opt.quiet)
             example::log_access(peer, example::request_line(req), res->result_int(), bytes,
@@ -255,7 +258,9 @@ int main(int argc, char** argv) {
             return 1;
         }
         root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
+        example::disk_threads disk(options.disk_threads);  // outlives the io_context below
         server srv(std::move(options), std::move(root));
+        disk.apply(srv.send);
         srv.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
         if (!srv.options.cert.empty()) {

@@ -43,8 +43,14 @@ namespace zerocopy {
     so one descriptor may serve many transfers at once.
 
     The operation never busy-waits: when the stream is full it waits for writability through
-    the stream's reactor. It sends at most `options.max_chunk` bytes per turn, then lets the
-    executor run other work before it continues (fairness). A peer that goes away gives
+    the stream's reactor. It sends at most `options.max_chunk` bytes, and for at most about
+    `options.max_turn_time`, per turn, then lets the executor run other work before it continues
+    (fairness).
+
+    On Linux, in `send_mode::automatic` and unless `options.off_loop_reads` is false, it never
+    waits for the disk on the calling thread: a range that is not in the page cache is read on
+    `options.disk_executor` (or the execution context's `disk_io_service`) first, by a task that
+    owns its buffer and a duplicate of `file`; the file may be closed as soon as the handler runs. A peer that goes away gives
     `broken_pipe` or `connection_reset`; SIGPIPE is never raised and the process's signal
     disposition is never changed.
 
@@ -72,13 +78,16 @@ namespace zerocopy {
 
     Errors: `error::unexpected_eof`, `error::not_a_regular_file`, `error::file_not_readable`,
     `error::native_unavailable` (`send_mode::native` only), `asio::error::bad_descriptor` (the
-    file or the stream is closed), `operation_aborted`, and the stream's own errors.
+    file or the stream is closed), `operation_aborted` (also when the disk executor was shut down
+    with the operation's read queued), the disk's own errors (e.g. EIO from an off-loop read), and
+    the stream's own errors.
 
     @par Per-Operation Cancellation
     This operation supports cancellation through the associated cancellation slot:
     @li `cancellation_type::terminal` and `cancellation_type::partial`: the transfer stops at
     its next step with `asio::error::operation_aborted`, reporting the bytes sent so far; a
-    wait for writability ends at once. The stream stays open; the peer has received a prefix
+    wait for writability, or for an off-loop read, ends at once (the read finishes on its own,
+    touching neither the stream nor the handler). The stream stays open; the peer has received a prefix
     of the range.
     @li `cancellation_type::total`: only while nothing has been sent; once bytes are on the
     wire the operation has side effects and ignores it.

@@ -4,6 +4,9 @@
 #ifndef ZEROCOPY_SENDFILE_OPTIONS_HPP
 #define ZEROCOPY_SENDFILE_OPTIONS_HPP
 
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
 #include <cstddef>
 
 namespace zerocopy {
@@ -48,6 +51,28 @@ struct sendfile_options {
         disposition itself; builds without NDEBUG check the declaration with `sigaction` and assert.
     */
     bool sigpipe_ignored = false;
+    // Issue 14: responsiveness under mixed load.
+
+    /// Time budget of one turn (fairness by time as well as by bytes): after this long on the
+    /// event loop, the operation re-queues itself even if `max_chunk` bytes were not sent yet, and
+    /// it sizes each native call from the rate it measured so that a call fits in what is left of
+    /// the turn (never below 64 KiB). Decided from the clock the driver reads after each step.
+    /// 0 turns the time rule off (turns end after `max_chunk` bytes only, as before).
+    std::chrono::microseconds max_turn_time{200};
+
+    /// Cold page cache (Linux, send_mode::automatic, asynchronous operations only): before each
+    /// turn's native send the operation probes whether the range is in the page cache
+    /// (preadv2(RWF_NOWAIT), or cachestat(2) where the caller may use it); the buffered path reads
+    /// with RWF_NOWAIT. A range that is not resident is read off the event loop, on
+    /// `disk_executor`, by a task that owns its buffer and a dup() of the file descriptor; the send
+    /// then continues on the loop. false: every read and send is done on the loop, as before.
+    bool off_loop_reads = true;
+
+    /// Where off-loop reads run (any executor, e.g. an asio::thread_pool's; its context must outlive
+    /// the transfers that use it). Empty (the default): the library's zerocopy::disk_io_service of
+    /// the stream's execution context, which runs its own small thread pool, started on first use
+    /// and joined when the execution context shuts down.
+    boost::asio::any_io_executor disk_executor;
 };
 
 }  // namespace zerocopy

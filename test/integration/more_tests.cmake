@@ -63,3 +63,10 @@ if(ZEROCOPY_HEAVY_TESTS)
     zerocopy_add_test(integration_large_file SOURCES large_file.cpp SERIAL TIMEOUT 600 LABELS heavy)
     zerocopy_split_blocking_twin(integration_large_file)
 endif()
+
+# cold_cache.cpp (issue 14): the residency probe and the off-loop reads, on evicted and cached files,
+# as root and as an unprivileged user (a child process), truncation, cancellation, shutdown. Threaded:
+# also run by the TSan stage (scripts/hardening.sh).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    zerocopy_add_test(integration_cold_cache SOURCES cold_cache.cpp TIMEOUT 120)
+endif()

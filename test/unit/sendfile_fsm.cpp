@@ -844,6 +844,263 @@ BOOST_AUTO_TEST_CASE(a_declared_sigpipe_disposition_reaches_the_unguarded_calls)
     start(d, 100);
     BOOST_TEST(!report(d, A::read, {}, 100).sigpipe_ignored());
     BOOST_CHECK_THROW(report(m, A::send_native, {}, 100).sigpipe_ignored(), assertion_failure);  // done
+// Issue 14: the turn's time rule, and the cold page cache (probe, read_off_loop, non-blocking reads).
+namespace {
+using clock_type = std::chrono::steady_clock;
+using std::chrono::microseconds;
+
+platform_caps probing_caps() {
+    platform_caps c = linux_caps();
+    c.probe = true;
+    return c;
+}
+// The driver's report with the clock: `at` microseconds after an arbitrary origin.
+A report_at(sendfile_fsm& m, long at, A::kind_t kind, error_code ec = {}, std::uint64_t n = 0) {
+    fsm_event ev(kind, ec, n);
+    ev.now = clock_type::time_point(std::chrono::seconds(1000)) + microseconds(at);
+    return m.resume(ev);
+}
+sendfile_options timed(std::size_t chunk, long turn_us) {
+    sendfile_options o = opts(send_mode::automatic, chunk);
+    o.max_turn_time = microseconds(turn_us);
+    return o;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(turn_rule)
+
+BOOST_AUTO_TEST_CASE(a_turn_ends_when_its_time_is_up_before_max_chunk) {
+    // 64 MiB per turn by bytes, 200 us by time; the machine measures 1 byte/ns from the calls.
+    sendfile_fsm m = machine(0, 1 << 30, timed(64 << 20, 200), stream_kind::socket);
+    A a = report_at(m, 0, A::inspect, {}, 1 << 30);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    // Before any measurement: the assumed rate (4 bytes/ns) times the turn (200 us).
+    BOOST_TEST(a.size() == 800000u);
+    a = narrowed(m, report_at(m, 100, A::send_native, {}, 100000));  // 100 KB in 100 us: 1 byte/ns
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 100000u);  // what fits in the 100 us left
+    a = report_at(m, 210, A::send_native, {}, 100000);
+    BOOST_TEST(a.kind() == A::yield);  // 210 us >= 200 us: the turn is over, long before 64 MiB
+    a = report_at(m, 300, A::yield);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 200000u);  // a new turn: 200 us at 1 byte/ns
+}
+
+BOOST_AUTO_TEST_CASE(max_chunk_still_bounds_a_turn) {
+    sendfile_fsm m = machine(0, 10000, timed(1000, 1000000), stream_kind::socket);
+    A a = report_at(m, 0, A::inspect, {}, 10000);
+    BOOST_TEST(a.size() == 1000u);
+    a = narrowed(m, report_at(m, 1, A::send_native, {}, 1000));
+    BOOST_TEST(a.kind() == A::yield);
+}
+
+BOOST_AUTO_TEST_CASE(calls_never_shrink_below_64_kib) {
+    sendfile_fsm m = machine(0, 1 << 30, timed(64 << 20, 200), stream_kind::socket);
+    report_at(m, 0, A::inspect, {}, 1 << 30);
+    // 1000 bytes in 199 us: a slow socket; 1 us left of the turn.
+    A a = narrowed(m, report_at(m, 199, A::send_native, {}, 1000));
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 64u * 1024);
+}
+
+BOOST_AUTO_TEST_CASE(zero_turn_time_or_no_clock_is_bytes_only) {
+    sendfile_fsm m = machine(0, 1 << 30, timed(1 << 20, 0), stream_kind::socket);
+    A a = report_at(m, 0, A::inspect, {}, 1 << 30);
+    BOOST_TEST(a.size() == std::size_t(1) << 20);
+    a = narrowed(m, report_at(m, 100000, A::send_native, {}, 1000));  // 100 ms later: no time rule
+    BOOST_TEST(a.kind() == A::send_native);
+    // Events without a clock reading (the default): bytes only, whatever max_turn_time says.
+    sendfile_fsm c = machine(0, 1 << 30, timed(1 << 20, 1), stream_kind::socket);
+    BOOST_TEST(start(c, 1 << 30).size() == std::size_t(1) << 20);
+}
+
+BOOST_AUTO_TEST_CASE(a_wait_for_writability_starts_a_new_turn) {
+    sendfile_fsm m = machine(0, 1 << 30, timed(64 << 20, 200), stream_kind::socket);
+    report_at(m, 0, A::inspect, {}, 1 << 30);
+    A a = narrowed(m, report_at(m, 150, A::send_native, {}, 150000));
+    a = report_at(m, 160, A::send_native, boost::asio::error::would_block);
+    BOOST_TEST_REQUIRE(a.kind() == A::wait_writable);
+    a = report_at(m, 5000, A::wait_writable);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 200000u);  // the whole 200 us again
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cold_page_cache)
+
+BOOST_AUTO_TEST_CASE(only_automatic_mode_with_a_probing_platform_probes) {
+    BOOST_TEST(machine(0, 10, opts(send_mode::automatic), stream_kind::socket, probing_caps()).probing());
+    BOOST_TEST(!machine(0, 10, opts(send_mode::native), stream_kind::socket, probing_caps()).probing());
+    BOOST_TEST(!machine(0, 10, opts(send_mode::buffered), stream_kind::socket, probing_caps()).probing());
+    BOOST_TEST(!machine(0, 10, opts(send_mode::automatic), stream_kind::socket, linux_caps()).probing());
+    sendfile_options off = opts(send_mode::automatic);
+    off.off_loop_reads = false;
+    BOOST_TEST(!machine(0, 10, off, stream_kind::socket, probing_caps()).probing());
+}
+
+BOOST_AUTO_TEST_CASE(resident_range_is_probed_then_sent) {
+    sendfile_fsm m =
+        machine(100, 5000, opts(send_mode::automatic, 2000), stream_kind::socket, probing_caps());
+    A a = start(m, 10000);
+    BOOST_TEST_REQUIRE(a.kind() == A::probe);
+    BOOST_TEST(a.offset() == 100u);
+    BOOST_TEST(a.size() == 2000u);  // the turn's range
+    a = report(m, A::probe, {}, 2000);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.offset() == 100u);
+    BOOST_TEST(a.size() == 2000u);
+    a = narrowed(m, report(m, A::send_native, {}, 1500));
+    // Still inside the probed range: no new probe.
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.offset() == 1600u);
+    BOOST_TEST(a.size() == 500u);
+    a = report(m, A::send_native, {}, 500);
+    BOOST_TEST_REQUIRE(a.kind() == A::yield);
+    // A new turn probes again: pages may have been evicted meanwhile.
+    a = report(m, A::yield);
+    BOOST_TEST_REQUIRE(a.kind() == A::probe);
+    BOOST_TEST(a.offset() == 2100u);
+}
+
+BOOST_AUTO_TEST_CASE(partly_resident_sends_the_resident_part_at_once) {
+    sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    A a = start(m, 5000);
+    a = report(m, A::probe, {}, 1024);  // the first 1024 bytes are resident
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 1024u);
+    a = narrowed(m, report(m, A::send_native, {}, 1024));
+    BOOST_TEST_REQUIRE(a.kind() == A::probe);
+    BOOST_TEST(a.offset() == 1024u);
+    a = report(m, A::probe, {}, 0);  // the rest is cold
+    BOOST_TEST_REQUIRE(a.kind() == A::read_off_loop);
+    BOOST_TEST(a.offset() == 1024u);
+    BOOST_TEST(a.size() == 3976u);
+}
+
+BOOST_AUTO_TEST_CASE(cold_range_is_read_off_loop_then_re_probed) {
+    sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    A a = start(m, 5000);
+    a = report(m, A::probe, {}, 0);
+    BOOST_TEST_REQUIRE(a.kind() == A::read_off_loop);
+    BOOST_TEST(a.size() == 4096u);
+    a = report(m, A::read_off_loop, {}, 4096);
+    BOOST_TEST_REQUIRE(a.kind() == A::probe);  // re-probe: it may be gone again
+    a = report(m, A::probe, {}, 4096);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 4096u);
+}
+
+BOOST_AUTO_TEST_CASE(evicted_again_right_after_the_read_is_sent_anyway) {
+    // A working set larger than memory: no endless read/probe cycle; the send makes progress.
+    sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(m, 5000);
+    report(m, A::probe, {}, 0);
+    A a = report(m, A::read_off_loop, {}, 4096);
+    a = report(m, A::probe, {}, 0);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(a.size() == 4096u);
+}
+
+BOOST_AUTO_TEST_CASE(truncated_while_brought_in_ends_with_the_exact_count) {
+    sendfile_fsm m = machine(0, 10000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(m, 10000);
+    report(m, A::probe, {}, 0);
+    A a = report(m, A::read_off_loop, {}, 3000);  // the file now ends at 3000
+    a = report(m, A::probe, {}, 4096);            // (past the end counts as resident)
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    a = narrowed(m, report(m, A::send_native, {}, 3000));
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    a = report(m, A::send_native, {}, 0);  // sendfile finds the end
+    BOOST_TEST(a.error() == zerocopy::error::unexpected_eof);
+    BOOST_TEST(m.bytes_transferred() == 3000u);
+    // Truncated at the very offset being read: the read finds nothing.
+    sendfile_fsm z = machine(0, 10000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(z, 10000);
+    report(z, A::probe, {}, 0);
+    a = report(z, A::read_off_loop, {}, 0);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(a.error() == zerocopy::error::unexpected_eof);
+    BOOST_TEST(z.bytes_transferred() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(disk_errors_and_cancellation_reach_the_handler) {
+    for (error_code ec : {sys(EIO), error_code(boost::asio::error::operation_aborted), sys(EMFILE)}) {
+        sendfile_fsm m =
+            machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+        start(m, 5000);
+        report(m, A::probe, {}, 0);
+        A a = report(m, A::read_off_loop, ec);
+        BOOST_TEST(a.kind() == A::done);
+        BOOST_TEST(a.error() == ec);
+    }
+    // A cancellation request seen when the read ends.
+    sendfile_fsm c = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(c, 5000);
+    report(c, A::probe, {}, 0);
+    A a = report(c, A::read_off_loop, {}, 4096, cancel::terminal);
+    BOOST_TEST(a.error() == boost::asio::error::operation_aborted);
+    // A probe's own error other than "cannot tell" (EIO) ends the transfer too.
+    sendfile_fsm p = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(p, 5000);
+    BOOST_TEST(report(p, A::probe, sys(EIO)).error() == sys(EIO));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_system_that_cannot_tell_turns_probing_off) {
+    sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(m, 5000);
+    A a = report(m, A::probe, sys(EOPNOTSUPP));
+    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
+    BOOST_TEST(!m.probing());
+    a = narrowed(m, report(m, A::send_native, {}, 4096));
+    BOOST_TEST(a.kind() == A::yield);
+    BOOST_TEST(report(m, A::yield).kind() == A::send_native);
+}
+
+BOOST_AUTO_TEST_CASE(buffered_path_reads_without_waiting) {
+    sendfile_fsm m =
+        machine(0, 5000, opts(send_mode::automatic, 4096, 1000), stream_kind::generic, probing_caps());
+    A a = start(m, 5000);
+    BOOST_TEST_REQUIRE(a.kind() == A::read);
+    BOOST_TEST(a.nowait());
+    a = report(m, A::read, boost::asio::error::would_block);  // not resident
+    BOOST_TEST_REQUIRE(a.kind() == A::read_off_loop);
+    BOOST_TEST(a.size() == 4096u);  // a turn's worth, not one buffer
+    a = report(m, A::read_off_loop, {}, 4096);
+    BOOST_TEST_REQUIRE(a.kind() == A::read);
+    BOOST_TEST(!a.nowait());  // just read: a blocking read makes progress even if evicted again
+    a = report(m, A::read, {}, 1000);
+    BOOST_TEST_REQUIRE(a.kind() == A::write);
+    a = narrowed(m, report(m, A::write, {}, 1000));
+    BOOST_TEST_REQUIRE(a.kind() == A::read);
+    BOOST_TEST(a.nowait());
+    // RWF_NOWAIT unsupported here: plain reads for the rest.
+    a = report(m, A::read, sys(EOPNOTSUPP));
+    BOOST_TEST_REQUIRE(a.kind() == A::read);
+    BOOST_TEST(!a.nowait());
+    BOOST_TEST(!m.probing());
+    // A real read error still ends the transfer.
+    sendfile_fsm e = machine(0, 5000, opts(send_mode::automatic), stream_kind::generic, probing_caps());
+    start(e, 5000);
+    BOOST_TEST(report(e, A::read, sys(EIO)).error() == sys(EIO));
+}
+
+BOOST_AUTO_TEST_CASE(head_waits_with_more_for_a_probed_send) {
+    sendfile_fsm m =
+        machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps(), 100);
+    A a = start(m, 5000);
+    BOOST_TEST_REQUIRE(a.kind() == A::send_head);
+    BOOST_TEST(a.more());
+    a = narrowed(m, report(m, A::send_head, {}, 100));
+    BOOST_TEST(a.kind() == A::probe);
+}
+
+BOOST_AUTO_TEST_CASE(accessors_of_the_new_actions) {
+    sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    A a = start(m, 5000);
+    BOOST_CHECK_THROW(a.head_offset(), assertion_failure);
+    BOOST_CHECK_THROW(a.nowait(), assertion_failure);
+    BOOST_CHECK_THROW(report(m, A::read_off_loop), assertion_failure);  // answers the wrong action
 }
 
 BOOST_AUTO_TEST_SUITE_END()

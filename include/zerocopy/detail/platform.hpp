@@ -15,6 +15,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -54,6 +55,14 @@ inline constexpr bool native_send_is_overlapped = false;
 /// Issue 13: true when this build has read_at_nowait and send_with_head_nosignal (Linux:
 /// preadv2 with RWF_NOWAIT, sendmsg). False elsewhere: the small-body path is never taken there.
 ZEROCOPY_DECL bool has_small_send() noexcept;
+/// Whether this build can tell page-cache residency and read without waiting for the disk (Linux:
+/// preadv2(RWF_NOWAIT), cachestat(2)). Issue 14; elsewhere the off-loop path is never taken
+/// (Windows' TransmitFile is asynchronous: the loop never waits for the disk there).
+#if defined(__linux__)
+inline constexpr bool has_residency_probe = true;
+#else
+inline constexpr bool has_residency_probe = false;
+#endif
 
 /// What the state machine may ask of this build's seam (see sendfile_fsm).
 inline platform_caps platform_caps_of_this_build() noexcept {
@@ -62,6 +71,7 @@ inline platform_caps platform_caps_of_this_build() noexcept {
     c.native_head = native_send_is_overlapped;  // TransmitFile's TRANSMIT_FILE_BUFFERS
     c.send_more = !native_send_is_overlapped;   // send_nosignal with MSG_MORE (POSIX)
     c.small_send = has_small_send();            // issue 13: preadv2(RWF_NOWAIT) + sendmsg
+    c.probe = has_residency_probe;              // issue 14 (the blocking twin clears it)
     return c;
 }
 
@@ -98,12 +108,7 @@ ZEROCOPY_DECL io_result send_nosignal(native_stream_handle out, void const* data
 
 // Issue 13: the small-body path and the declared SIGPIPE disposition.
 
-/// Reads up to `size` bytes of `file` at `offset` only if that needs no disk I/O (Linux preadv2
-/// with RWF_NOWAIT): would_block when the bytes are not in the page cache, operation_not_supported
-/// where the platform has no such read (has_small_send() is false). bytes == 0 at end of file; a
-/// short count when only part of the range is cached.
-ZEROCOPY_DECL io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data,
-                                       std::size_t size) noexcept;
+// read_at_nowait (declared below, with the cold-page-cache functions) is the small path's read.
 
 /// Sends `head` then `data` to the socket `out` in one non-blocking call (sendmsg with
 /// MSG_NOSIGNAL); the count covers both, head first. would_block when the socket is full.
@@ -118,6 +123,61 @@ ZEROCOPY_DECL io_result native_send_unguarded(native_stream_handle out, native_f
                                               std::uint64_t offset, std::size_t count) noexcept;
 ZEROCOPY_DECL io_result write_some_unguarded(native_stream_handle out, void const* data,
                                              std::size_t size) noexcept;
+#endif
+
+#if !defined(_WIN32)
+// ---------------------------------------------------------------------------------------------
+// Issue 14: the cold page cache. Linux implements the probe and the non-blocking read
+// (src/platform_linux.cpp); other POSIX systems answer operation_not_supported, and the machine
+// then goes on as before.
+
+/// How the residency probe asks, remembered per operation: cachestat(2) is tried first and given up
+/// for the rest of the transfer when it answers EPERM (the caller neither owns nor may write the
+/// file) or ENOSYS (kernels before 6.5); then preadv2(RWF_NOWAIT).
+enum class probe_method : unsigned char { untried, cachestat, nowait_read };
+
+/// The resident prefix of file[offset, +size): `bytes` from `offset` on are in the page cache (0:
+/// the first page is not). preadv2(RWF_NOWAIT) reads one byte per 128 KiB (the default readahead
+/// window, the unit pages come in by) and the last byte, so a page evicted alone between two
+/// samples can go unseen; a page still being read from the disk counts as not resident. Where
+/// cachestat(2) answers, a range with no page cached is found cold by it alone (cachestat cannot
+/// say more: it counts pages under read I/O as cached). At end of file the
+/// whole `size` counts as resident (the native send then finds the end). operation_not_supported
+/// where the kernel or the filesystem cannot tell. Never waits for the disk; never mincore(2)
+/// (it reports every page of a file the caller does not own as resident).
+ZEROCOPY_DECL io_result probe_resident(native_file_handle file, std::uint64_t offset, std::size_t size,
+                                       probe_method& method) noexcept;
+
+/// read_at without waiting for the disk (preadv2 with RWF_NOWAIT): would_block when the first byte
+/// is not in the page cache, a short count where the resident part ends, bytes == 0 at end of file;
+/// operation_not_supported where the platform has no such read. Also the small-body path's read.
+ZEROCOPY_DECL io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data,
+                                       std::size_t size) noexcept;
+
+/// Blocking (for a worker thread): reads file[offset, +size) through `scratch` (`scratch_size`
+/// bytes, reused), which brings it into the page cache; the data is discarded. The bytes read
+/// (short: the file ends there), or the first error with what was read before it.
+ZEROCOPY_DECL io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size,
+                                             void* scratch, std::size_t scratch_size) noexcept;
+
+/// A duplicate of `file` (close-on-exec) that an off-loop task owns, so that the caller may close
+/// `file` (and the number be reused) while the task still reads.
+ZEROCOPY_DECL native_file_handle duplicate_file(native_file_handle file,
+                                                boost::system::error_code& ec) noexcept;
+
+/// Closes a descriptor returned by duplicate_file.
+ZEROCOPY_DECL void close_duplicate(native_file_handle file) noexcept;
+
+/// Process-wide counters of the cold path, for tests and diagnostics (relaxed atomics).
+struct off_loop_counters {
+    std::atomic<std::uint64_t> probes{0};  // probe_resident calls
+    std::atomic<std::uint64_t> not_resident{
+        0};  // probes and non-blocking reads that found the first page cold
+    std::atomic<std::uint64_t> off_loop_reads{0};    // read_into_page_cache calls
+    std::atomic<std::uint64_t> cachestat_probes{0};  // probes answered by cachestat(2) alone (nothing cached)
+    std::atomic<std::uint64_t> nowait_probes{0};     // probes answered by preadv2(RWF_NOWAIT) samples
+};
+ZEROCOPY_DECL off_loop_counters& off_loop_stats() noexcept;
 #endif
 
 #if defined(_WIN32)

@@ -55,6 +55,9 @@ struct platform_caps {
     /// (Linux preadv2 with RWF_NOWAIT) and a socket send of the head and a buffer in one call
     /// (sendmsg with MSG_NOSIGNAL).
     bool small_send = false;
+    /// Issue 14: a page-cache residency probe and non-blocking reads (Linux preadv2(RWF_NOWAIT),
+    /// cachestat(2)), and a driver that can read off the event loop (the asynchronous one).
+    bool probe = false;
 };
 
 /// One step for the driver to perform. Accessors assert that they belong to the action's kind.
@@ -75,20 +78,24 @@ public:
         done,                 // complete with error() and bytes_transferred()
         // Issue 13, the small-body path (head + body in one send after one non-blocking read):
         read_nowait,  // read_at_nowait(file, offset, buffer, size): would_block when not in the page cache
-        send_small    // non-blocking send of head[head_offset, +head_size) + buffer[buffer_offset, +size)
+        send_small,   // non-blocking send of head[head_offset, +head_size) + buffer[buffer_offset, +size)
+        // Issue 14: cold page cache (new kinds, after the existing ones).
+        probe,          // residency probe of file[offset, +size) -> event: bytes = resident prefix
+        read_off_loop,  // bring file[offset, +size) into the page cache off the event loop -> ec, bytes read
     };
 
     fsm_action() noexcept = default;
 
     kind_t kind() const noexcept { return kind_; }
 
-    /// File offset: send_native, read, read_nowait.
+    /// File offset: send_native, read, read_nowait, probe, read_off_loop.
     std::uint64_t offset() const {
-        BOOST_ASSERT(kind_ == send_native || kind_ == read || kind_ == read_nowait);
+        BOOST_ASSERT(kind_ == send_native || kind_ == read || kind_ == read_nowait || kind_ == probe ||
+                     kind_ == read_off_loop);
         return offset_;
     }
-    /// Bytes of the file (send_native, read), of the buffer (write, write_some, try_write) or of
-    /// the head (send_head, write_head).
+    /// Bytes of the file (send_native, read, probe, read_off_loop), of the buffer (write, write_some,
+    /// try_write) or of the head (send_head, write_head).
     std::size_t size() const {
         BOOST_ASSERT(kind_ != inspect && kind_ != narrow_cancellation && kind_ != wait_writable &&
                      kind_ != yield && kind_ != done);
@@ -116,6 +123,12 @@ public:
         BOOST_ASSERT(kind_ == send_native);
         return flag_;
     }
+    /// read: read without waiting for the disk (RWF_NOWAIT); would_block if the first byte is not in
+    /// the page cache. (Issue 14.)
+    bool nowait() const {
+        BOOST_ASSERT(kind_ == read);
+        return flag_;
+    }
     /// try_write: where in the buffer the bytes start.
     std::size_t buffer_offset() const {
         BOOST_ASSERT(kind_ == try_write || kind_ == send_small);
@@ -138,7 +151,7 @@ private:
     explicit fsm_action(kind_t k) noexcept : kind_(k) {}
 
     kind_t kind_ = done;
-    bool flag_ = false;             // more (send_head), may_refuse (send_native)
+    bool flag_ = false;             // more (send_head), may_refuse (send_native), nowait (read)
     std::uint64_t offset_ = 0;      // file offset
     std::size_t size_ = 0;          // bytes
     std::size_t head_offset_ = 0;   // head offset, or buffer offset (try_write)
@@ -160,7 +173,9 @@ struct fsm_event {
     bool busy = false;
     /// The operation's cancellation state when the driver resumed (self.cancelled()).
     boost::asio::cancellation_type_t cancelled = boost::asio::cancellation_type::none;
-    /// When the driver resumed. Recorded only, for now (a later change gives turns a time budget).
+    /// When the driver resumed, read after the action was performed: the turn's time rule
+    /// (sendfile_options::max_turn_time) and the measured send rate come from it. A default
+    /// (epoch) reading means "no clock": the time rule is then off.
     std::chrono::steady_clock::time_point now{};
 
     explicit fsm_event(fsm_action::kind_t k, boost::system::error_code e = {}, std::uint64_t n = 0) noexcept
@@ -194,6 +209,9 @@ public:
     /// The clock reading of the last event.
     std::chrono::steady_clock::time_point last_resume() const noexcept { return now_; }
 
+    /// Whether the residency probe and off-loop reads are in use (issue 14).
+    bool probing() const noexcept { return probe_; }
+
     /// True when the kernel refusal `ec` may be answered by falling back to the buffered path.
     ZEROCOPY_DECL static bool is_native_refusal(boost::system::error_code const& ec) noexcept;
 
@@ -220,6 +238,17 @@ private:
     std::uint64_t remaining() const noexcept { return end_ - (offset_ + sent_); }
     std::size_t head_rest() const noexcept { return head_size_ - head_sent_; }
 
+    // Issue 14: the turn's time rule and the cold page cache.
+    fsm_action on_probe(fsm_event const& ev) noexcept;
+    fsm_action on_read_off_loop(fsm_event const& ev) noexcept;
+    fsm_action on_nowait_read_failed(fsm_event const& ev) noexcept;
+    fsm_action next_probe() noexcept;
+    fsm_action next_read_off_loop() noexcept;
+    void measure(fsm_event const& ev, std::size_t n) noexcept;
+    bool turn_time_is_up() const noexcept;
+    std::size_t turn_bytes_left() const noexcept;
+    static bool is_probe_refusal(boost::system::error_code const& ec) noexcept;
+
     std::uint64_t offset_;
     std::uint64_t count_;
     std::uint64_t end_ = 0;
@@ -245,6 +274,15 @@ private:
     fsm_action last_{fsm_action::inspect};  // what the next event must answer
     fsm_action deferred_;                   // the step behind a head or a narrowing
     std::chrono::steady_clock::time_point now_{};
+
+    // Issue 14.
+    std::chrono::nanoseconds turn_time_;                  // 0: bytes-only turns
+    std::chrono::steady_clock::time_point turn_start_{};  // the event that began this turn
+    std::chrono::steady_clock::time_point prev_now_{};    // the event before the last one
+    double rate_ = 0;                                     // bytes per ns of the last native call
+    bool probe_ = false;                                  // probing and off-loop reads in use
+    bool fresh_ = false;                                  // the range was just read off-loop
+    std::uint64_t resident_end_ = 0;                      // this turn's probe found [.., end) resident
 };
 
 }  // namespace detail

@@ -39,6 +39,8 @@ public:
             case fsm_action::read_nowait:  // issue 13
             case fsm_action::send_small:   // issue 13
                 return true;
+            case fsm_action::probe:  // issue 14
+                return has_residency_probe;
             default:
                 return false;
         }
@@ -63,9 +65,18 @@ public:
                 break;
             case fsm_action::read:
                 BOOST_ASSERT(buffer != nullptr);
+#if !defined(_WIN32)
+                if (a.nowait()) {  // issue 14: never wait for the disk on the loop
+                    r = read_at_nowait(file_, a.offset(), buffer, a.size());
+                    break;
+                }
+#endif
                 r = read_at(file_, a.offset(), buffer, a.size());
                 break;
 #if !defined(_WIN32)
+            case fsm_action::probe:  // issue 14
+                r = probe_resident(file_, a.offset(), a.size(), probe_method_);
+                break;
             case fsm_action::try_write:
                 if (prepare_handle(r.ec))
                     r = a.sigpipe_ignored() ? write_some_unguarded(handle(), buffer + a.buffer_offset(), a.size())
@@ -135,6 +146,9 @@ private:
     Stream& stream_;
     native_file_handle file_;
     bool non_blocking_ = false;
+#if !defined(_WIN32)
+    probe_method probe_method_ = probe_method::untried;  // issue 14: cachestat until it refuses
+#endif
 };
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 #define ZEROCOPY_IMPL_ASYNC_SENDFILE_HPP
 
 #include <zerocopy/detail/immediate.hpp>
+#include <zerocopy/detail/off_loop_read.hpp>
 #include <zerocopy/detail/sendfile_io.hpp>
 
 #include <boost/asio/associated_allocator.hpp>
@@ -111,6 +112,12 @@ struct overlapped_send {
 };
 #endif
 
+#if defined(_WIN32)
+// Issue 14: nothing to read off the loop on Windows (TransmitFile never blocks the loop).
+template <class LoopExecutor>
+struct off_loop_read {};
+#endif
+
 // The asynchronous driver: performs the machine's actions, reports their results, nothing else.
 template <class AsyncWriteStream, class Allocator>
 class async_sendfile_op {
@@ -126,7 +133,8 @@ public:
           fsm_(offset, count, options, traits::kind, platform_caps_of_this_build(), head.size()),
           buffer_(alloc),
           file_(file),
-          head_(static_cast<unsigned char const*>(head.data())) {}
+          head_(static_cast<unsigned char const*>(head.data())),
+          disk_(fsm_.probing() ? options.disk_executor : boost::asio::any_io_executor()) {}
 
     // Start, and resume after a post (a fairness yield, or the deferral of an early completion).
     template <class Self>
@@ -147,6 +155,9 @@ public:
     // Resume after waiting for writability.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec) {
+#if !defined(_WIN32)
+        if (pending_ == fsm_action::read_off_loop) return run(self, off_loop_.result());  // issue 14
+#endif
         run(self, fsm_event(fsm_action::wait_writable, ec));
     }
 
@@ -221,6 +232,15 @@ private:
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile write_some"));
                     return io_.stream().async_write_some(boost::asio::buffer(buffer_.data(), a.size()),
                                                          std::move(self));
+#if !defined(_WIN32)
+                case fsm_action::read_off_loop: {  // issue 14: the range is not in the page cache
+                    // Set before `self` (this object with it) moves into the wait.
+                    bool const was_suspended = std::exchange(suspended_, true);
+                    if (off_loop_.start(self, io_.stream().get_executor(), disk_, file_, a, ev)) return;
+                    suspended_ = was_suspended;  // not started: ev holds why
+                    continue;
+                }
+#endif
                 default:  // done
                     result_ = a.error();
                     if (!suspended_) {
@@ -249,6 +269,8 @@ private:
     native_file_handle file_;
     unsigned char const* head_;  // sent before the file's bytes (async_sendfile_with_head)
     overlapped_send overlapped_;
+    boost::asio::any_io_executor disk_;  // issue 14: where off-loop reads run (empty: disk_io_service)
+    off_loop_read<typename AsyncWriteStream::executor_type> off_loop_;
     boost::system::error_code result_;
     fsm_action::kind_t pending_ = fsm_action::inspect;  // the action under way
     bool suspended_ = false;
@@ -320,8 +342,9 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
                                  sendfile_options const& options, boost::system::error_code& ec,
                                  std::optional<std::uint64_t> inspected_size = std::nullopt) {
     sendfile_io<SyncWriteStream> io(stream, file);
-    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind,
-                     platform_caps_of_this_build(), head.size());
+    platform_caps caps = platform_caps_of_this_build();
+    caps.probe = false;  // issue 14: a blocking call may wait for the disk; there is no loop to spare
+    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind, caps, head.size());
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
     std::uint64_t size = inspected_size.value_or(0);
