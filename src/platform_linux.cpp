@@ -65,6 +65,8 @@ io_result native_send_unguarded(native_stream_handle out, native_file_handle fil
         off_t off = static_cast<off_t>(offset);
         return ::sendfile(out, file, &off, count);
     });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Issue 14: page-cache residency.
 
@@ -205,6 +207,8 @@ io_result native_send(native_stream_handle, native_file_handle, std::uint64_t, s
 io_result native_send_unguarded(native_stream_handle out, native_file_handle file, std::uint64_t offset,
                                 std::size_t count) noexcept {
     return native_send(out, file, offset, count);
+}
+
 // Issue 14: no residency probe here (platform caps say so; these answer if asked anyway).
 io_result probe_resident(native_file_handle, std::uint64_t, std::size_t, probe_method&) noexcept {
     io_result r;

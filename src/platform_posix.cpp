@@ -108,6 +108,8 @@ io_result write_some_unguarded(native_stream_handle out, void const* data, std::
     BOOST_ASSERT_MSG(sigpipe_is_ignored(), "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
     if (size > max_io) size = max_io;
     return call_retrying_eintr([&] { return ::write(out, data, size); });
+}
+
 // Issue 14: the off-loop task's side.
 
 io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size, void* scratch,

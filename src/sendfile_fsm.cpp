@@ -39,7 +39,7 @@ sendfile_fsm::sendfile_fsm(std::uint64_t offset, std::uint64_t count, sendfile_o
       kind_(kind),
       caps_(caps),
       small_threshold_(options.small_body_threshold),
-      sigpipe_ignored_(options.sigpipe_ignored) {}
+      sigpipe_ignored_(options.sigpipe_ignored),
       turn_time_(options.max_turn_time),
       probe_(options.off_loop_reads && caps.probe && options.mode == send_mode::automatic) {}
 
@@ -108,6 +108,7 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
             break;
         case fsm_action::send_small:
             next = on_send_small(ev);
+            break;
         case fsm_action::probe:
             next = on_probe(ev);
             break;

@@ -844,6 +844,10 @@ BOOST_AUTO_TEST_CASE(a_declared_sigpipe_disposition_reaches_the_unguarded_calls)
     start(d, 100);
     BOOST_TEST(!report(d, A::read, {}, 100).sigpipe_ignored());
     BOOST_CHECK_THROW(report(m, A::send_native, {}, 100).sigpipe_ignored(), assertion_failure);  // done
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 // Issue 14: the turn's time rule, and the cold page cache (probe, read_off_loop, non-blocking reads).
 namespace {
 using clock_type = std::chrono::steady_clock;
