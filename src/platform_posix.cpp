@@ -84,12 +84,14 @@ bool has_small_send() noexcept {
 #endif
 }
 
-io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data, std::size_t size) noexcept {
+io_result read_at_nowait(native_file_handle file, std::uint64_t offset, void* data,
+                         std::size_t size) noexcept {
 #if defined(__linux__) && defined(RWF_NOWAIT)
     if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past any EOF
     if (size > max_io) size = max_io;
     iovec v{data, size};
-    return call_retrying_eintr([&] { return ::preadv2(file, &v, 1, static_cast<off_t>(offset), RWF_NOWAIT); });
+    return call_retrying_eintr(
+        [&] { return ::preadv2(file, &v, 1, static_cast<off_t>(offset), RWF_NOWAIT); });
 #else
     (void)file, (void)offset, (void)data, (void)size;
     io_result r;

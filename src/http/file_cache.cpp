@@ -156,7 +156,8 @@ void file_cache::drop_all_locked() {
     while (!lru_.empty()) drop_locked(lru_.back(), true);
 }
 
-void file_cache::release_locked(std::string const& key, std::vector<std::pair<int, std::string>> const& deps) {
+void file_cache::release_locked(std::string const& key,
+                                std::vector<std::pair<int, std::string>> const& deps) {
     for (auto const& d : deps) {
         auto const w = watches_.find(d.first);
         if (w == watches_.end()) continue;

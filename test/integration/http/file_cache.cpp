@@ -61,14 +61,15 @@ private:
         session(cached_server& s, tcp::socket so) : server(s), sock(std::move(so)) {}
         void read() {
             parser.emplace();
-            zhttp::async_read_request(sock, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                if (ec) return;
-                self->res = zhttp::serve_file(self->server.root_, self->parser->get());
-                zhttp::async_write(self->sock, self->res, [self](beast::error_code ec2, std::size_t) {
-                    self->res = {};
-                    if (!ec2) self->read();
+            zhttp::async_read_request(
+                sock, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    if (ec) return;
+                    self->res = zhttp::serve_file(self->server.root_, self->parser->get());
+                    zhttp::async_write(self->sock, self->res, [self](beast::error_code ec2, std::size_t) {
+                        self->res = {};
+                        if (!ec2) self->read();
+                    });
                 });
-            });
         }
     };
     void accept() {
@@ -271,7 +272,7 @@ BOOST_AUTO_TEST_CASE(queue_overflow_drops_everything) {
     for (std::size_t i = 0; i < limit / 2 + 10; ++i) {
         std::string const p = fx.root + "/n" + std::to_string(i);
         ::close(::open(p.c_str(), O_CREAT | O_WRONLY, 0644));  // IN_CREATE + IN_CLOSE_WRITE
-        ::unlink(p.c_str());                                    // IN_DELETE
+        ::unlink(p.c_str());                                   // IN_DELETE
     }
     check_fresh(c, fx.root, "/a/b/f.txt");
     BOOST_TEST(s.stats().overflows == 1u);
@@ -285,7 +286,9 @@ BOOST_AUTO_TEST_SUITE(file_cache_faults)
 // whole version and that an ETag always comes with the same version.
 BOOST_AUTO_TEST_CASE(rename_over_in_a_loop_with_several_server_threads) {
     temp_dir dir;
-    auto const version = [](unsigned n) { return "version " + std::to_string(n) + "\n" + pattern(500 + n % 7 * 300, n); };
+    auto const version = [](unsigned n) {
+        return "version " + std::to_string(n) + "\n" + pattern(500 + n % 7 * 300, n);
+    };
     write_file(dir.path + "/v.txt", version(0));
     cached_server s(dir.path, 4);
     std::atomic<bool> stop{false};
@@ -308,7 +311,8 @@ BOOST_AUTO_TEST_CASE(rename_over_in_a_loop_with_several_server_threads) {
                 auto const res = c.get("/v.txt");
                 std::string const& b = res.body();
                 unsigned n = 0;
-                bool ok = res.result_int() == 200 && std::sscanf(b.c_str(), "version %u", &n) == 1 && b == version(n);
+                bool ok = res.result_int() == 200 && std::sscanf(b.c_str(), "version %u", &n) == 1 &&
+                          b == version(n);
                 std::string const etag(res[bhttp::field::etag]);
                 {
                     std::lock_guard<std::mutex> lock(m);
