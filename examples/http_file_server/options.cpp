@@ -108,7 +108,10 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
     // Issue 13: the open-file cache.
     desc.add_options()
         ("file-cache", po::value(&out.file_cache)->default_value(out.file_cache),
-            "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables");
+            "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables")
+        ("small-body", po::value(&out.small_body)->default_value(out.small_body),
+            "bodies up to this many bytes go with the header in one sendmsg after one non-blocking read; "
+            "0 disables");
     if (tls) desc.add_options()
         ("cert", po::value(&out.cert), "PEM certificate chain (default: a generated self-signed one)")
         ("key", po::value(&out.key), "PEM private key of --cert");

@@ -35,8 +35,9 @@ void write_file(std::string const& path, std::string const& data) {
 // A file server on a root with the cache on, run by `threads` threads.
 class cached_server {
 public:
-    explicit cached_server(std::string const& root, unsigned threads = 1, zhttp::file_cache_options o = {})
-        : root_(root), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    explicit cached_server(std::string const& root, unsigned threads = 1, zhttp::file_cache_options o = {},
+                           zhttp::serve_options serve = {})
+        : root_(root), serve_(std::move(serve)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
         root_.enable_file_cache(o);
         accept();
         for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -64,7 +65,8 @@ private:
             zhttp::async_read_request(
                 sock, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
                     if (ec) return;
-                    self->res = zhttp::serve_file(self->server.root_, self->parser->get());
+                    self->res =
+                        zhttp::serve_file(self->server.root_, self->parser->get(), self->server.serve_);
                     zhttp::async_write(self->sock, self->res, [self](beast::error_code ec2, std::size_t) {
                         self->res = {};
                         if (!ec2) self->read();
@@ -81,6 +83,7 @@ private:
     }
 
     zhttp::document_root root_;
+    zhttp::serve_options serve_;
     asio::io_context ioc_;
     tcp::acceptor acceptor_;
     std::vector<std::thread> threads_;
@@ -92,13 +95,15 @@ struct fresh_answer {
     std::string etag;
     std::string body;
 };
-fresh_answer fresh(std::string const& root, std::string const& target) {
+fresh_answer fresh(std::string const& root, std::string const& target, zhttp::serve_options const& o = {},
+                   std::string const& accept_encoding = "") {
     zhttp::document_root r(root);
     bhttp::request_header<> req;
     req.method(bhttp::verb::get);
     req.target(target);
     req.version(11);
-    zhttp::file_response res = zhttp::serve_file(r, req);
+    if (!accept_encoding.empty()) req.set(bhttp::field::accept_encoding, accept_encoding);
+    zhttp::file_response res = zhttp::serve_file(r, req, o);
     fresh_answer a{res.result_int(), std::string(res[bhttp::field::etag]), {}};
     if (res.body().is_open() && a.status == 200) {
         a.body.resize(res.body().size());
@@ -109,9 +114,11 @@ fresh_answer fresh(std::string const& root, std::string const& target) {
 }
 
 // The cached server's answer must be the fresh one: status, ETag, and (200) the bytes.
-void check_fresh(client& c, std::string const& root, std::string const& target) {
-    fresh_answer const f = fresh(root, target);
-    auto const res = c.get(target);
+void check_fresh(client& c, std::string const& root, std::string const& target,
+                 zhttp::serve_options const& o = {}, std::string const& accept_encoding = "") {
+    fresh_answer const f = fresh(root, target, o, accept_encoding);
+    auto const res =
+        c.get(target, accept_encoding.empty() ? "" : "Accept-Encoding: " + accept_encoding + "\r\n");
     BOOST_TEST(res.result_int() == f.status);
     BOOST_TEST(std::string(res[bhttp::field::etag]) == f.etag);
     if (f.status == 200) BOOST_TEST(res.body() == f.body);
@@ -253,6 +260,34 @@ BOOST_AUTO_TEST_CASE(bounded_entries_lru) {
     BOOST_TEST(s.stats().watches == 4u);  // root + the three files kept: the others' watches removed
     check_fresh(c, fx.root, "/f4");       // most recent: a hit
     BOOST_TEST(s.stats().hits == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(precompressed_variants_appearing_and_ageing) {
+    cached_fixture fx;
+    write_file(fx.root + "/app.js", pattern(2000, 5));
+    set_mtime(fx.root + "/app.js", 1700000000);
+    write_file(fx.root + "/app.js.gz", pattern(700, 6));
+    set_mtime(fx.root + "/app.js.gz", 1700000100);
+    zhttp::serve_options o;
+    o.precompressed = {zhttp::content_coding::br, zhttp::content_coding::gzip};
+    cached_server s(fx.root, 1, {}, o);
+    client c(s.port());
+    for (int i = 0; i < 3; ++i) check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    check_fresh(c, fx.root, "/app.js", o, "identity");  // another plan: another entry
+    BOOST_TEST(s.stats().hits == 2u);
+    BOOST_TEST(s.stats().entries == 2u);
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(700, 6));
+    // A better variant appears: served at once.
+    write_file(fx.root + "/app.js.br", pattern(600, 7));
+    set_mtime(fx.root + "/app.js.br", 1700000200);
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(600, 7));
+    // The original becomes newer than both: identity.
+    set_mtime(fx.root + "/app.js", 1700000300);
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(2000, 5));
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    check_fresh(c, fx.root, "/app.js", o, "identity");
 }
 
 BOOST_AUTO_TEST_CASE(queue_overflow_drops_everything) {
