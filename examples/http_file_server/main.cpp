@@ -60,6 +60,7 @@ struct server_state {
         : options(std::move(o)), root(std::move(r)) {
         send.mode = options.mode;
         send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
+        send.small_body_threshold = options.small_body;  // issue 13: --small-body
         serve = options.serve;
     }
 };

@@ -105,10 +105,13 @@ std::optional<int> parse_options(int argc, char** argv, server_options& out, boo
         ("listing-hidden", po::bool_switch(&out.serve.listing.show_hidden),
             "with --listing: also list names starting with '.'")
         ("quiet", po::bool_switch(&out.quiet), "no access log on stderr");
-    // Issue 13: the open-file cache.
+    // Issue 13: the open-file cache and the small-body path.
     desc.add_options()
         ("file-cache", po::value(&out.file_cache)->default_value(out.file_cache),
-            "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables");
+            "entries of the open-file cache (descriptors kept open, never stale: docs/http.md); 0 disables")
+        ("small-body", po::value(&out.small_body)->default_value(out.small_body),
+            "bodies up to this many bytes go with the header in one sendmsg after one non-blocking read; "
+            "0 disables");
     // Issue 14: reads of cold file ranges off the event loop.
     desc.add_options()
         ("disk-threads", po::value(&out.disk_threads)->default_value(out.disk_threads),

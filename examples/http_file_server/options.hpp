@@ -34,6 +34,8 @@ struct server_options {
     zerocopy::http::serve_options serve;
     // Issue 13: --file-cache N, entries of the document root's open-file cache (0: off).
     std::size_t file_cache = 1024;
+    // Issue 13: --small-body N, sendfile_options::small_body_threshold (0: off).
+    std::size_t small_body = 16 * 1024;
     // --disk-threads (issue 14): threads reading cold file ranges off the event loop; 0: on the loop.
     unsigned disk_threads = 2;
 };

@@ -129,6 +129,7 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         zerocopy::sendfile_options send = srv.send;
         send.mode = opt.mode;
         send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
+        send.small_body_threshold = opt.small_body;  // issue 13: --small-body
         auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
         if (!opt.quiet)
             example::log_access(peer, example::request_line(req), res->result_int(), bytes,

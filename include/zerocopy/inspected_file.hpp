@@ -36,7 +36,8 @@ public:
     /** Inspects `file` as a transfer would. On failure `ec` is set (bad_descriptor,
         error::file_not_readable, error::not_a_regular_file) and the result must not be used.
     */
-    static ZEROCOPY_DECL inspected_file inspect(native_file_handle file, boost::system::error_code& ec) noexcept;
+    static ZEROCOPY_DECL inspected_file inspect(native_file_handle file,
+                                                boost::system::error_code& ec) noexcept;
 
     /// The handle (not owned).
     native_file_handle handle() const noexcept { return file_; }

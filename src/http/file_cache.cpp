@@ -1,6 +1,8 @@
 // The open-file cache (src/http/file_cache.hpp, docs/http.md "The open-file cache").
 #include "file_cache.hpp"
 
+#include <boost/system/errc.hpp>
+
 #include <algorithm>
 
 namespace zerocopy::http::detail {
@@ -50,7 +52,8 @@ std::shared_ptr<cached_file const> file_cache::find(std::string const& key) {
     return it->second.file;
 }
 
-void file_cache::keep(std::string const& key, std::shared_ptr<cached_file const> const& f) {
+void file_cache::keep(std::string const& key, std::shared_ptr<cached_file const> const& f,
+                      std::vector<sibling_state> const& siblings) {
     if (options_.max_entries == 0) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (!queue_ || entries_.count(key) != 0) return;  // another thread kept it first
@@ -66,7 +69,7 @@ void file_cache::keep(std::string const& key, std::shared_ptr<cached_file const>
         unique_file const object = open_path_no_symlinks(root_, segments, i, st, ec);
         bool const last = i == segments.size();
         ok = !ec && is_notifying_file_system(object.get()) &&
-             (last ? same_version(st, f->st) : st.kind == file_status::directory);
+             (last ? same_version(st, f->identity_st) : st.kind == file_status::directory);
         if (!ok) break;
         int const wd = add_change_watch(queue_.get(), object.get(), ec);
         if (wd < 0) {  // ENOSPC: the system's limit
@@ -85,6 +88,37 @@ void file_cache::keep(std::string const& key, std::shared_ptr<cached_file const>
         std::string name = last ? std::string() : segments[i];
         if (!last) w.child.emplace(name, key);
         deps.emplace_back(wd, std::move(name));
+    }
+    // The names the negotiation of precompressed variants looked at beside the identity file: guarded
+    // by the directory's watch (its entries' creation, deletion, renames, contents and attributes),
+    // and still as the negotiation found them once guarded. A variant served is watched itself too.
+    std::size_t const dir = segments.size() - 1;
+    for (std::size_t k = 0; ok && k < siblings.size(); ++k) {
+        int const wd = deps[dir].first;
+        watch_record& w = watches_[wd];
+        ++w.refs;
+        w.keys.insert(key);
+        w.child.emplace(siblings[k].name, key);
+        deps.emplace_back(wd, siblings[k].name);
+        std::vector<std::string> path(segments.begin(), segments.end() - 1);
+        path.push_back(siblings[k].name);
+        boost::system::error_code ec;
+        file_status st;
+        unique_file const object = open_path_no_symlinks(root_, path, path.size(), st, ec);
+        if (!siblings[k].st)
+            ok = ec == boost::system::errc::no_such_file_or_directory;
+        else
+            ok = !ec && same_version(st, *siblings[k].st);
+        if (ok && f->coding && same_version(st, f->st) && st.kind == file_status::regular) {
+            int const vwd = add_change_watch(queue_.get(), object.get(), ec);
+            ok = vwd >= 0;
+            if (ok) {
+                watch_record& v = watches_[vwd];
+                ++v.refs;
+                v.keys.insert(key);
+                deps.emplace_back(vwd, std::string());
+            }
+        }
     }
     if (!ok) {
         release_locked(key, deps);
@@ -156,7 +190,8 @@ void file_cache::drop_all_locked() {
     while (!lru_.empty()) drop_locked(lru_.back(), true);
 }
 
-void file_cache::release_locked(std::string const& key, std::vector<std::pair<int, std::string>> const& deps) {
+void file_cache::release_locked(std::string const& key,
+                                std::vector<std::pair<int, std::string>> const& deps) {
     for (auto const& d : deps) {
         auto const w = watches_.find(d.first);
         if (w == watches_.end()) continue;

@@ -7,11 +7,13 @@
 
 #include "platform.hpp"
 
+#include <zerocopy/http/accept_encoding.hpp>
 #include <zerocopy/http/file_cache.hpp>
 
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +30,15 @@ struct cached_file {
     file_status st;
     std::string relative_path;  ///< Decoded, under the root (Content-Type, Cache-Control rules).
     std::string etag;
+    std::optional<content_coding> coding;  ///< A precompressed variant's (file and st are the variant's).
+    file_status identity_st;               ///< The file the target names (st, unless a variant is served).
+};
+
+/// A name beside the file that the negotiation of precompressed variants looked at: what it found
+/// (a status) or nothing (absent). The cache keeps the entry only while that stays so.
+struct sibling_state {
+    std::string name;
+    std::optional<file_status> st;
 };
 
 class file_cache {
@@ -44,7 +55,8 @@ public:
 
     /// Keeps `f` (resolved for `key` just now) when every object from the root to it can be watched
     /// and is still what was resolved once watched. Safe to call from several threads.
-    void keep(std::string const& key, std::shared_ptr<cached_file const> const& f);
+    void keep(std::string const& key, std::shared_ptr<cached_file const> const& f,
+              std::vector<sibling_state> const& siblings = {});
 
     /// Drops the entries no response is using (EMFILE); returns how many.
     std::size_t evict_unused();

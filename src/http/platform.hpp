@@ -85,7 +85,8 @@ unique_file open_change_queue(boost::system::error_code& ec) noexcept;
 /// Watches the object `object` is open on (a directory: its entries and itself; a file: itself) for
 /// every change that could make a fresh resolution answer differently. Returns the watch's id, or -1
 /// with `ec` set (ENOSPC: the system's watch limit).
-int add_change_watch(native_file_handle queue, native_file_handle object, boost::system::error_code& ec) noexcept;
+int add_change_watch(native_file_handle queue, native_file_handle object,
+                     boost::system::error_code& ec) noexcept;
 
 /// Stops watch `id` (its removal notice, if any, is read and ignored later).
 void remove_change_watch(native_file_handle queue, int id) noexcept;

@@ -308,7 +308,8 @@ unique_file open_change_queue(boost::system::error_code& ec) noexcept {
     return q;
 }
 
-int add_change_watch(native_file_handle queue, native_file_handle object, boost::system::error_code& ec) noexcept {
+int add_change_watch(native_file_handle queue, native_file_handle object,
+                     boost::system::error_code& ec) noexcept {
     // Everything that changes what a resolution through this object finds: its entries created,
     // deleted, renamed, their (or its) attributes (mode, owner, link count), its contents.
     constexpr std::uint32_t mask = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
@@ -363,7 +364,8 @@ bool is_notifying_file_system(native_file_handle object) noexcept {
 }
 
 unique_file open_path_no_symlinks(native_file_handle root, std::vector<std::string> const& segments,
-                                  std::size_t count, file_status& st, boost::system::error_code& ec) noexcept {
+                                  std::size_t count, file_status& st,
+                                  boost::system::error_code& ec) noexcept {
     std::string rel = ".";
     for (std::size_t i = 0; i < count && i < segments.size(); ++i) {
         rel += '/';
@@ -410,8 +412,8 @@ bool read_changes(native_file_handle, std::vector<change_event>&) noexcept {
 bool is_notifying_file_system(native_file_handle) noexcept {
     return false;
 }
-unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t, file_status&,
-                                  boost::system::error_code& ec) noexcept {
+unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t,
+                                  file_status&, boost::system::error_code& ec) noexcept {
     ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
     return unique_file();
 }

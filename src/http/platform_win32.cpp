@@ -273,8 +273,8 @@ bool read_changes(native_file_handle, std::vector<change_event>&) noexcept {
 bool is_notifying_file_system(native_file_handle) noexcept {
     return false;
 }
-unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t, file_status&,
-                                  boost::system::error_code& ec) noexcept {
+unique_file open_path_no_symlinks(native_file_handle, std::vector<std::string> const&, std::size_t,
+                                  file_status&, boost::system::error_code& ec) noexcept {
     ec = boost::system::errc::make_error_code(boost::system::errc::function_not_supported);
     return unique_file();
 }

@@ -248,7 +248,8 @@ document_root::document_root(std::string const& path, boost::system::error_code&
 
 void document_root::enable_file_cache(file_cache_options const& options) {
     cache_.reset();
-    if (options.max_entries != 0 && fd_.is_open()) cache_ = std::make_shared<detail::file_cache>(fd_.get(), options);
+    if (options.max_entries != 0 && fd_.is_open())
+        cache_ = std::make_shared<detail::file_cache>(fd_.get(), options);
 }
 
 file_cache_stats document_root::file_cache_statistics() const {

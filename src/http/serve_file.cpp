@@ -225,7 +225,14 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     auto const target = req.target();
     // Issue 13: the open-file cache, when the root has one (precompressed variants are negotiated per
     // request: not cached). A hit is what a fresh resolution would give now (file_cache.cpp).
-    detail::file_cache* const cache = options.precompressed.empty() ? root.file_cache() : nullptr;
+    detail::file_cache* const cache = root.file_cache();
+    bool const negotiated = !options.precompressed.empty();
+    coding_plan plan;
+    if (negotiated) {
+        auto const accept = joined(req, bhttp::field::accept_encoding);
+        plan = plan_codings(accept ? std::optional<std::string_view>(*accept) : std::nullopt,
+                            options.precompressed);
+    }
     std::string cache_key;
     std::shared_ptr<detail::cached_file const> cached;
     if (cache) {
@@ -233,6 +240,12 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
         cache_key += '\0';
         cache_key += static_cast<char>('0' + static_cast<int>(options.resolve.resolver));
         cache_key += options.resolve.index_file;
+        if (negotiated) {  // the representation chosen depends on the plan
+            cache_key += '\0';
+            for (std::size_t k = 0; k < plan.count; ++k)
+                cache_key += static_cast<char>('a' + static_cast<int>(plan.order[k]));
+            cache_key += plan.identity_acceptable ? 'i' : '-';
+        }
         cached = cache->find(cache_key);
     }
     // Everything below comes from this one open file, as the resolver found it.
@@ -283,30 +296,33 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
         }
     }
 
-    if (cache && !cached) {
-        auto f = std::make_shared<detail::cached_file>();
-        f->file = std::move(r.file);
-        f->st = st;
-        f->relative_path = std::move(r.relative_path);
-        f->etag = make_file_etag(st.file_id, st.size, st.mtime_ns);
-        cache->keep(cache_key, f);
-        cached = std::move(f);
-    }
-    std::string const& relative_path = cached ? cached->relative_path : r.relative_path;
-
     // Precompressed variants: negotiation first, so that everything below (validators, ranges,
     // conditionals) applies to the representation selected.
-    bool const negotiated = !options.precompressed.empty();
     std::optional<content_coding> coding;
-    if (negotiated) {
-        auto const accept = joined(req, bhttp::field::accept_encoding);
-        coding_plan const plan = plan_codings(
-            accept ? std::optional<std::string_view>(*accept) : std::nullopt, options.precompressed);
+    detail::file_status const identity_st = st;
+    // Issue 13: what the negotiation looked at beside the file (name, and its status, or none when
+    // absent), for the cache to guard; false when something it saw cannot be guarded.
+    std::vector<detail::sibling_state> siblings;
+    bool siblings_guardable = true;
+    if (cached) coding = cached->coding;
+    if (negotiated && !cached) {
         if (!has_coding_suffix(r.relative_path)) {
             for (std::size_t k = 0; k < plan.count && !coding; ++k) {
                 detail::located v;
-                if (open_variant(root.native_handle(), r.relative_path, coding_suffix(plan.order[k]),
-                                 options.resolve.resolver, st, v)) {
+                bool const usable =
+                    open_variant(root.native_handle(), r.relative_path, coding_suffix(plan.order[k]),
+                                 options.resolve.resolver, st, v);
+                std::string_view const suffix = coding_suffix(plan.order[k]);
+                std::size_t const slash = r.relative_path.rfind('/');
+                std::string name = r.relative_path.substr(slash == std::string::npos ? 0 : slash + 1);
+                name.append(suffix.data(), suffix.size());
+                if (!v.ec)
+                    siblings.push_back({std::move(name), v.st});
+                else if (v.ec == boost::system::errc::no_such_file_or_directory)
+                    siblings.push_back({std::move(name), std::nullopt});
+                else
+                    siblings_guardable = false;
+                if (usable) {
                     coding = plan.order[k];
                     r.file = std::move(v.file);
                     st = v.st;
@@ -320,6 +336,24 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
             return res;
         }
     }
+    if (cache && !cached) {
+        auto f = std::make_shared<detail::cached_file>();
+        f->file = std::move(r.file);
+        f->st = st;
+        f->relative_path = std::move(r.relative_path);
+        f->etag = make_file_etag(st.file_id, st.size, st.mtime_ns);
+        if (coding) {
+            // Distinct from the identity representation's tag, whatever the files' inodes.
+            std::string_view const suffix = coding_suffix(*coding);
+            f->etag.insert(f->etag.size() - 1, "-" + std::string(suffix.substr(1)));
+        }
+        f->coding = coding;
+        f->identity_st = identity_st;
+        if (siblings_guardable) cache->keep(cache_key, f, siblings);
+        cached = std::move(f);
+    }
+    std::string const& relative_path = cached ? cached->relative_path : r.relative_path;
+
     auto const vary = [&](file_response& res) -> file_response& {
         if (negotiated) res.set(bhttp::field::vary, "Accept-Encoding");
         return res;
@@ -335,7 +369,7 @@ file_response serve_file(document_root const& root, bhttp::request_header<> cons
     std::int64_t const mtime_s = st.mtime_ns / 1000000000 - (st.mtime_ns % 1000000000 < 0 ? 1 : 0);
     std::int64_t const last_modified = std::min<std::int64_t>(mtime_s, now);
     std::string etag = cached ? cached->etag : make_file_etag(st.file_id, size, st.mtime_ns);
-    if (coding) {
+    if (coding && !cached) {
         // Distinct from the identity representation's tag, whatever the files' inodes.
         std::string_view const suffix = coding_suffix(*coding);
         etag.insert(etag.size() - 1, "-" + std::string(suffix.substr(1)));

@@ -706,9 +706,9 @@ BOOST_AUTO_TEST_CASE(head_and_body_leave_in_one_send) {
 
 BOOST_AUTO_TEST_CASE(a_cold_file_takes_the_ordinary_path_with_nothing_sent) {
     namespace errc = boost::system::errc;
-    for (error_code ec : {error_code(boost::asio::error::would_block),
-                          errc::make_error_code(errc::operation_not_supported),
-                          errc::make_error_code(errc::function_not_supported), errc::make_error_code(errc::io_error)}) {
+    for (error_code ec :
+         {error_code(boost::asio::error::would_block), errc::make_error_code(errc::operation_not_supported),
+          errc::make_error_code(errc::function_not_supported), errc::make_error_code(errc::io_error)}) {
         sendfile_fsm m = machine(10, 3000, small_opts(), stream_kind::socket, small_caps(), 120);
         BOOST_TEST_REQUIRE(start(m, 4000).kind() == A::read_nowait);
         A a = report(m, A::read_nowait, ec);
@@ -721,7 +721,8 @@ BOOST_AUTO_TEST_CASE(a_cold_file_takes_the_ordinary_path_with_nothing_sent) {
         BOOST_TEST(a.size() == 3000u);
     }
     // Buffered mode: the ordinary path is the blocking read.
-    sendfile_fsm b = machine(0, 3000, small_opts(send_mode::buffered), stream_kind::socket, small_caps(), 120);
+    sendfile_fsm b =
+        machine(0, 3000, small_opts(send_mode::buffered), stream_kind::socket, small_caps(), 120);
     BOOST_TEST_REQUIRE(start(b, 3000).kind() == A::read_nowait);
     A a = report(b, A::read_nowait, boost::asio::error::would_block);
     BOOST_TEST_REQUIRE(a.kind() == A::send_head);
@@ -818,7 +819,8 @@ BOOST_AUTO_TEST_CASE(only_where_it_applies) {
     BOOST_TEST(first(4096, small_opts(), stream_kind::socket, small_caps(), 100) == A::read_nowait);
     BOOST_TEST(first(4097, small_opts(), stream_kind::socket, small_caps(), 100) == A::send_head);
     BOOST_TEST(first(100, small_opts(), stream_kind::socket, small_caps(), 0) == A::send_native);  // no head
-    BOOST_TEST(first(100, small_opts(send_mode::native), stream_kind::socket, small_caps(), 100) == A::send_head);
+    BOOST_TEST(first(100, small_opts(send_mode::native), stream_kind::socket, small_caps(), 100) ==
+               A::send_head);
     BOOST_TEST(first(100, small_opts(send_mode::automatic, 0), stream_kind::socket, small_caps(), 100) ==
                A::send_head);
     BOOST_TEST(first(100, small_opts(), stream_kind::socket, linux_caps(), 100) == A::send_head);
@@ -826,8 +828,8 @@ BOOST_AUTO_TEST_CASE(only_where_it_applies) {
     BOOST_TEST(first(100, small_opts(), stream_kind::descriptor, small_caps(), 100) == A::write_head);
     BOOST_TEST(first(100, small_opts(), stream_kind::generic, small_caps(), 100) == A::write_head);
     // Never more than the buffer.
-    BOOST_TEST(first(8193, small_opts(send_mode::automatic, 100000), stream_kind::socket, small_caps(), 100) ==
-               A::send_head);
+    BOOST_TEST(first(8193, small_opts(send_mode::automatic, 100000), stream_kind::socket, small_caps(),
+                     100) == A::send_head);
 }
 
 BOOST_AUTO_TEST_CASE(a_declared_sigpipe_disposition_reaches_the_unguarded_calls) {

@@ -103,7 +103,8 @@ public:
     }
     /// First byte of the head still to send: send_head, write_head, send_native, send_small.
     std::size_t head_offset() const {
-        BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native || kind_ == send_small);
+        BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native ||
+                     kind_ == send_small);
         return head_offset_;
     }
     /// Bytes of the head that go first in this call: send_native (0 but with

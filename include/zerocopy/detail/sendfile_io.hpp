@@ -55,7 +55,8 @@ public:
             case fsm_action::send_native:
 #if !defined(_WIN32)
                 if (a.sigpipe_ignored()) {  // issue 13: no guard needed
-                    if (prepare_handle(r.ec)) r = native_send_unguarded(handle(), file_, a.offset(), a.size());
+                    if (prepare_handle(r.ec))
+                        r = native_send_unguarded(handle(), file_, a.offset(), a.size());
                     break;
                 }
 #endif
@@ -79,8 +80,9 @@ public:
                 break;
             case fsm_action::try_write:
                 if (prepare_handle(r.ec))
-                    r = a.sigpipe_ignored() ? write_some_unguarded(handle(), buffer + a.buffer_offset(), a.size())
-                                            : write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
+                    r = a.sigpipe_ignored()
+                            ? write_some_unguarded(handle(), buffer + a.buffer_offset(), a.size())
+                            : write_some_nosignal(handle(), buffer + a.buffer_offset(), a.size());
                 break;
             case fsm_action::read_nowait:  // issue 13
                 BOOST_ASSERT(buffer != nullptr);

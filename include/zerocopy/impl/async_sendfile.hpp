@@ -144,8 +144,8 @@ public:
             self.reset_cancellation_state(boost::asio::enable_total_cancellation());
             // Issue 13: a file the caller inspected already (inspected_file) is not checked again.
             std::uint64_t size = inspected_size_.value_or(0);
-            boost::system::error_code const ec = inspected_size_ ? boost::system::error_code()
-                                                                 : inspect_file(file_, size);
+            boost::system::error_code const ec =
+                inspected_size_ ? boost::system::error_code() : inspect_file(file_, size);
             return run(self, fsm_event(fsm_action::inspect, ec, size));
         }
         if (pending_ == fsm_action::done) return complete(self);
@@ -177,7 +177,7 @@ private:
             fsm_action const a = fsm_.resume(ev);
             pending_ = a.kind();
             if (io_.is_synchronous(a)) {
-                unsigned char* const buf = a.kind() == fsm_action::read          ? buffer_.get(fsm_.buffer_size())
+                unsigned char* const buf = a.kind() == fsm_action::read ? buffer_.get(fsm_.buffer_size())
                                            : a.kind() == fsm_action::read_nowait ? buffer_.get(a.size())
                                                                                  : buffer_.data();
                 ev = io_.perform(a, buf, head_);
@@ -290,7 +290,8 @@ public:
 
     template <class Handler>
     void operator()(Handler&& handler, native_file_handle file, std::uint64_t offset, std::uint64_t count,
-                    sendfile_options const& options, boost::asio::const_buffer head = boost::asio::const_buffer(),
+                    sendfile_options const& options,
+                    boost::asio::const_buffer head = boost::asio::const_buffer(),
                     std::optional<std::uint64_t> inspected_size = std::nullopt) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
@@ -324,9 +325,9 @@ auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffe
 
 /// Issue 13: as above, for a file already inspected: the operation does not check it again.
 template <class AsyncWriteStream, class CompletionToken>
-auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head, inspected_file const& file,
-                              std::uint64_t offset, std::uint64_t count, sendfile_options const& options,
-                              CompletionToken&& token) {
+auto async_sendfile_with_head(AsyncWriteStream& stream, boost::asio::const_buffer head,
+                              inspected_file const& file, std::uint64_t offset, std::uint64_t count,
+                              sendfile_options const& options, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::uint64_t)>(
         initiate_async_sendfile<AsyncWriteStream>(stream), token, file.handle(), offset, count, options, head,
         std::optional<std::uint64_t>(file.size()));

@@ -35,8 +35,9 @@ void write_file(std::string const& path, std::string const& data) {
 // A file server on a root with the cache on, run by `threads` threads.
 class cached_server {
 public:
-    explicit cached_server(std::string const& root, unsigned threads = 1, zhttp::file_cache_options o = {})
-        : root_(root), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    explicit cached_server(std::string const& root, unsigned threads = 1, zhttp::file_cache_options o = {},
+                           zhttp::serve_options serve = {})
+        : root_(root), serve_(std::move(serve)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
         root_.enable_file_cache(o);
         accept();
         for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -61,14 +62,16 @@ private:
         session(cached_server& s, tcp::socket so) : server(s), sock(std::move(so)) {}
         void read() {
             parser.emplace();
-            zhttp::async_read_request(sock, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                if (ec) return;
-                self->res = zhttp::serve_file(self->server.root_, self->parser->get());
-                zhttp::async_write(self->sock, self->res, [self](beast::error_code ec2, std::size_t) {
-                    self->res = {};
-                    if (!ec2) self->read();
+            zhttp::async_read_request(
+                sock, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                    if (ec) return;
+                    self->res =
+                        zhttp::serve_file(self->server.root_, self->parser->get(), self->server.serve_);
+                    zhttp::async_write(self->sock, self->res, [self](beast::error_code ec2, std::size_t) {
+                        self->res = {};
+                        if (!ec2) self->read();
+                    });
                 });
-            });
         }
     };
     void accept() {
@@ -80,6 +83,7 @@ private:
     }
 
     zhttp::document_root root_;
+    zhttp::serve_options serve_;
     asio::io_context ioc_;
     tcp::acceptor acceptor_;
     std::vector<std::thread> threads_;
@@ -91,13 +95,15 @@ struct fresh_answer {
     std::string etag;
     std::string body;
 };
-fresh_answer fresh(std::string const& root, std::string const& target) {
+fresh_answer fresh(std::string const& root, std::string const& target, zhttp::serve_options const& o = {},
+                   std::string const& accept_encoding = "") {
     zhttp::document_root r(root);
     bhttp::request_header<> req;
     req.method(bhttp::verb::get);
     req.target(target);
     req.version(11);
-    zhttp::file_response res = zhttp::serve_file(r, req);
+    if (!accept_encoding.empty()) req.set(bhttp::field::accept_encoding, accept_encoding);
+    zhttp::file_response res = zhttp::serve_file(r, req, o);
     fresh_answer a{res.result_int(), std::string(res[bhttp::field::etag]), {}};
     if (res.body().is_open() && a.status == 200) {
         a.body.resize(res.body().size());
@@ -108,9 +114,11 @@ fresh_answer fresh(std::string const& root, std::string const& target) {
 }
 
 // The cached server's answer must be the fresh one: status, ETag, and (200) the bytes.
-void check_fresh(client& c, std::string const& root, std::string const& target) {
-    fresh_answer const f = fresh(root, target);
-    auto const res = c.get(target);
+void check_fresh(client& c, std::string const& root, std::string const& target,
+                 zhttp::serve_options const& o = {}, std::string const& accept_encoding = "") {
+    fresh_answer const f = fresh(root, target, o, accept_encoding);
+    auto const res =
+        c.get(target, accept_encoding.empty() ? "" : "Accept-Encoding: " + accept_encoding + "\r\n");
     BOOST_TEST(res.result_int() == f.status);
     BOOST_TEST(std::string(res[bhttp::field::etag]) == f.etag);
     if (f.status == 200) BOOST_TEST(res.body() == f.body);
@@ -254,6 +262,34 @@ BOOST_AUTO_TEST_CASE(bounded_entries_lru) {
     BOOST_TEST(s.stats().hits == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(precompressed_variants_appearing_and_ageing) {
+    cached_fixture fx;
+    write_file(fx.root + "/app.js", pattern(2000, 5));
+    set_mtime(fx.root + "/app.js", 1700000000);
+    write_file(fx.root + "/app.js.gz", pattern(700, 6));
+    set_mtime(fx.root + "/app.js.gz", 1700000100);
+    zhttp::serve_options o;
+    o.precompressed = {zhttp::content_coding::br, zhttp::content_coding::gzip};
+    cached_server s(fx.root, 1, {}, o);
+    client c(s.port());
+    for (int i = 0; i < 3; ++i) check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    check_fresh(c, fx.root, "/app.js", o, "identity");  // another plan: another entry
+    BOOST_TEST(s.stats().hits == 2u);
+    BOOST_TEST(s.stats().entries == 2u);
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(700, 6));
+    // A better variant appears: served at once.
+    write_file(fx.root + "/app.js.br", pattern(600, 7));
+    set_mtime(fx.root + "/app.js.br", 1700000200);
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(600, 7));
+    // The original becomes newer than both: identity.
+    set_mtime(fx.root + "/app.js", 1700000300);
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    BOOST_TEST(fresh(fx.root, "/app.js", o, "gzip, br").body == pattern(2000, 5));
+    check_fresh(c, fx.root, "/app.js", o, "gzip, br");
+    check_fresh(c, fx.root, "/app.js", o, "identity");
+}
+
 BOOST_AUTO_TEST_CASE(queue_overflow_drops_everything) {
     cached_fixture fx;
     cached_server s(fx.root);
@@ -271,7 +307,7 @@ BOOST_AUTO_TEST_CASE(queue_overflow_drops_everything) {
     for (std::size_t i = 0; i < limit / 2 + 10; ++i) {
         std::string const p = fx.root + "/n" + std::to_string(i);
         ::close(::open(p.c_str(), O_CREAT | O_WRONLY, 0644));  // IN_CREATE + IN_CLOSE_WRITE
-        ::unlink(p.c_str());                                    // IN_DELETE
+        ::unlink(p.c_str());                                   // IN_DELETE
     }
     check_fresh(c, fx.root, "/a/b/f.txt");
     BOOST_TEST(s.stats().overflows == 1u);
@@ -285,7 +321,9 @@ BOOST_AUTO_TEST_SUITE(file_cache_faults)
 // whole version and that an ETag always comes with the same version.
 BOOST_AUTO_TEST_CASE(rename_over_in_a_loop_with_several_server_threads) {
     temp_dir dir;
-    auto const version = [](unsigned n) { return "version " + std::to_string(n) + "\n" + pattern(500 + n % 7 * 300, n); };
+    auto const version = [](unsigned n) {
+        return "version " + std::to_string(n) + "\n" + pattern(500 + n % 7 * 300, n);
+    };
     write_file(dir.path + "/v.txt", version(0));
     cached_server s(dir.path, 4);
     std::atomic<bool> stop{false};
@@ -308,7 +346,8 @@ BOOST_AUTO_TEST_CASE(rename_over_in_a_loop_with_several_server_threads) {
                 auto const res = c.get("/v.txt");
                 std::string const& b = res.body();
                 unsigned n = 0;
-                bool ok = res.result_int() == 200 && std::sscanf(b.c_str(), "version %u", &n) == 1 && b == version(n);
+                bool ok = res.result_int() == 200 && std::sscanf(b.c_str(), "version %u", &n) == 1 &&
+                          b == version(n);
                 std::string const etag(res[bhttp::field::etag]);
                 {
                     std::lock_guard<std::mutex> lock(m);

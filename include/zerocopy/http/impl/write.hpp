@@ -253,8 +253,8 @@ public:
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
         if (s.length != 0) {
             if (auto const inspected = traits::inspection(msg_.body()))  // issue 13
-                return zerocopy::detail::async_sendfile_with_head(stream_, s.head, *inspected, base_ + s.offset,
-                                                                  s.length, options_, std::move(self));
+                return zerocopy::detail::async_sendfile_with_head(
+                    stream_, s.head, *inspected, base_ + s.offset, s.length, options_, std::move(self));
             return zerocopy::detail::async_sendfile_with_head(stream_, s.head, traits::handle(msg_.body()),
                                                               base_ + s.offset, s.length, options_,
                                                               std::move(self));
@@ -350,10 +350,10 @@ std::size_t write(SyncWriteStream& stream, boost::beast::http::message<isRequest
                 std::optional<inspected_file> const inspected = traits::inspection(msg.body());  // issue 13
                 std::optional<std::uint64_t> size;
                 if (inspected) size = inspected->size();
-                bytes += static_cast<std::size_t>(zerocopy::detail::sendfile_with_head(
-                    stream, s.head, traits::handle(msg.body()), base + s.offset, s.length, options, ec, size));
-            }
-            else
+                bytes += static_cast<std::size_t>(
+                    zerocopy::detail::sendfile_with_head(stream, s.head, traits::handle(msg.body()),
+                                                         base + s.offset, s.length, options, ec, size));
+            } else
                 bytes += boost::asio::write(stream, s.head, ec);
         }
         return bytes;
