@@ -194,7 +194,7 @@ def small_requests(port, name, samples, interval):
                 raise RuntimeError("connection closed")
             buf += chunk
         out.append((time.perf_counter() - t0) * 1e3)
-        status = buf[:12]
+        status = buf[:13]
         if b" 200 " not in status:
             raise RuntimeError("bad status %r" % status)
         buf = buf[total:]
