@@ -5,6 +5,7 @@
 #define ZEROCOPY_HPP
 
 #include <zerocopy/async_sendfile.hpp>
+#include <zerocopy/disk_io_service.hpp>
 #include <zerocopy/error.hpp>
 #include <zerocopy/file.hpp>
 #include <zerocopy/inspected_file.hpp>

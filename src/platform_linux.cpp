@@ -138,7 +138,12 @@ io_result probe_by_nowait_read(int file, std::uint64_t offset, std::size_t size)
         }
         if (one.bytes == 0 || at == end - 1) break;  // end of file (the native send finds it), or all sampled
         std::uint64_t const next = (at / stride + 1) * stride;
-        at = next < end ? next : end - 1;
+        if (next < end)
+            at = next;
+        else if ((end - 1) / page_size() != at / page_size())
+            at = end - 1;  // the last page too
+        else
+            break;  // the last page was the one just sampled
     }
     r.bytes = size;
     return r;
@@ -163,9 +168,11 @@ io_result probe_resident(native_file_handle file, std::uint64_t offset, std::siz
     auto& stats = off_loop_stats();
     stats.probes.fetch_add(1, std::memory_order_relaxed);
     if (size == 0) return {};
-    if (method != probe_method::nowait_read) {
-        // cachestat first where it answers: a range with nothing cached is cold without sampling
-        // (and without the readahead a RWF_NOWAIT read starts).
+    constexpr std::size_t one_sample = 128 * 1024;  // probe_by_nowait_read's stride
+    if (method != probe_method::nowait_read && size > one_sample) {
+        // cachestat first where it answers, for ranges that need more than one sample: a range
+        // with nothing cached is cold without sampling (and without the readahead a RWF_NOWAIT
+        // read starts). A small range (a small file) costs one preadv2 and nothing else.
         int const none = none_cached(file, offset, size);
         if (none >= 0) {
             method = probe_method::cachestat;

@@ -423,7 +423,8 @@ std::size_t sendfile_fsm::turn_bytes_left() const noexcept {
     auto const elapsed = turn_ == 0 ? clock_type::duration::zero() : now_ - turn_start_;
     auto const left = turn_time_ - elapsed;
     double const rate = rate_ > 0 ? rate_ : initial_rate;
-    double const bytes = left.count() > 0 ? rate * static_cast<double>(left.count()) : 0.0;
+    auto const left_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    double const bytes = left_ns > 0 ? rate * static_cast<double>(left_ns) : 0.0;
     std::size_t const by_time = bytes >= static_cast<double>(by_bytes)
                                     ? by_bytes
                                     : std::max(min_timed_call, static_cast<std::size_t>(bytes));

@@ -114,7 +114,9 @@ class Server:
 def zerocopy_server(binary, root, cpu, disk_threads):
     port = free_port()
     cmd = [binary, "--root", root, "--address", "127.0.0.1", "--port", str(port), "--threads", "1", "--quiet",
-           "--send-timeout", "120", "--idle-timeout", "120", "--disk-threads", str(disk_threads)]
+           "--send-timeout", "120", "--idle-timeout", "120"]
+    if disk_threads >= 0:  # (-1: a build from before the flag)
+        cmd += ["--disk-threads", str(disk_threads)]
     return Server("zerocopy", cmd, cpu, port)
 
 
@@ -192,12 +194,55 @@ def small_requests(port, name, samples, interval):
                 raise RuntimeError("connection closed")
             buf += chunk
         out.append((time.perf_counter() - t0) * 1e3)
-        status = buf[:12]
+        status = buf[:13]
         if b" 200 " not in status:
             raise RuntimeError("bad status %r" % status)
         buf = buf[total:]
     s.close()
     return out
+
+
+def download(port, name):
+    """GB/s of one GET of /name into a discarding 4 MiB buffer (curl tops out near 3 GiB/s)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("GET /%s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % name).encode())
+    buf = bytearray(4 * MiB)
+    view = memoryview(buf)
+    t0 = time.perf_counter()
+    total = 0
+    while True:
+        n = s.recv_into(view)
+        if n == 0:
+            break
+        total += n
+    dt = time.perf_counter() - t0
+    s.close()
+    return total / dt / 1e9
+
+
+def throughput(args):
+    """Warm big-file throughput, one download at a time: --server against --baseline, interleaved."""
+    big = os.path.join(args.dir, "big.bin")
+    names = [("new", args.server, args.disk_threads), ("baseline", args.baseline, -1)]
+    res = {n: [] for n, _, _ in names}
+    for rnd in range(args.rounds):
+        for n, binary, dt in names:
+            warm(big)
+            srv = zerocopy_server(binary, args.dir, args.server_cpu, dt)
+            try:
+                out = subprocess.run(["taskset", "-c", str(args.client_cpu), sys.executable, "-c",
+                                      "import sys; sys.path.insert(0, %r); import mixed_load as m; print(m.download(%d, 'big.bin'))"
+                                      % (os.path.dirname(os.path.abspath(__file__)), srv.port)],
+                                     capture_output=True, text=True, check=True).stdout
+            finally:
+                srv.stop()
+            res[n].append(float(out))
+            log("round %d %-8s %.2f GB/s" % (rnd + 1, n, res[n][-1]))
+    ratios = [a / b for a, b in zip(res["new"], res["baseline"])]
+    print("| warm big file, alone | new (GB/s) | baseline (GB/s) | new / baseline (median of per-round ratios) |")
+    print("|---|---|---|---|")
+    print("| %s | %.2f | %.2f | %.3f |" % (os.path.basename(big), statistics.median(res["new"]),
+                                          statistics.median(res["baseline"]), statistics.median(ratios)))
 
 
 def pct(xs, q):
@@ -254,6 +299,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated subset: zerocopy,nginx sendfile on,nginx aio threads")
     ap.add_argument("--temps", default="warm,cold")
     ap.add_argument("--json")
+    ap.add_argument("--baseline", help="with --throughput: the http_file_server to compare with")
+    ap.add_argument("--throughput", action="store_true", help="warm big-file throughput, --server vs --baseline")
     args = ap.parse_args()
     for tool in ("nginx", "curl", "taskset"):
         if not shutil.which(tool):
@@ -265,6 +312,8 @@ def main():
     make_file(os.path.join(args.dir, "small.bin"), 4 * KiB)
     for p in (big, os.path.join(args.dir, "small.bin")):
         os.chmod(p, 0o644)
+    if args.throughput:
+        return throughput(args)
     names = ["zerocopy"] + list(NGINX)
     if args.only:
         names = [n for n in names if n in args.only.split(",")]

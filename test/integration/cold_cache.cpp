@@ -35,14 +35,19 @@ constexpr std::uint64_t mib = 1024 * 1024;
 
 // Drops `fd`'s pages from the page cache; false when they stay (tmpfs, or a file system that keeps them).
 bool evict(int fd) {
-    ::fsync(fd);  // POSIX_FADV_DONTNEED skips dirty pages
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    // Asked of the last byte: the readahead this RWF_NOWAIT read starts stays out of the way.
     struct stat st {};
     if (::fstat(fd, &st) != 0 || st.st_size == 0) return false;
-    unsigned char byte;
-    iovec iov{&byte, 1};
-    return ::preadv2(fd, &iov, 1, st.st_size - 1, RWF_NOWAIT) == -1 && errno == EAGAIN;
+    // A few tries: pages still under writeback or just read by a previous case can stay once.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        ::fsync(fd);  // POSIX_FADV_DONTNEED skips dirty pages
+        ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        // Asked of the last byte: the readahead this RWF_NOWAIT read starts stays out of the way.
+        unsigned char byte;
+        iovec iov{&byte, 1};
+        if (::preadv2(fd, &iov, 1, st.st_size - 1, RWF_NOWAIT) == -1 && errno == EAGAIN) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
 }
 
 // Brings `fd`'s pages into the page cache.

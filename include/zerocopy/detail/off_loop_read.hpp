@@ -153,6 +153,7 @@ public:
     /// Starts the read of file[a.offset(), +a.size()) on `disk` (empty: the context's
     /// disk_io_service) and suspends `self` until it is done or the operation is cancelled; true.
     /// False with `ev` set to the error if the task could not start (dup failed): `self` untouched.
+    /// The arguments may live in the operation (`self`): each is used before `self` moves, or copied.
     template <class Self>
     bool start(Self& self, LoopExecutor const& loop, boost::asio::any_io_executor const& disk,
                native_file_handle file, fsm_action const& a, fsm_event& ev) {
@@ -169,12 +170,14 @@ public:
         auto task = std::make_shared<task_type>(loop, dup, a.offset(), a.size(), timer_.get());
         task_ = task;
         timer_type* const timer = timer_.get();
+        // Copied: `disk` may be a member of the operation, which moves with `self` below.
+        boost::asio::any_io_executor const disk_executor = disk;
         // The wait first, so that a wake-up can never come before it; `self` (this with it) moves.
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::async_sendfile off-loop read"));
         timer->async_wait(std::move(self));
         off_loop_runner<LoopExecutor> runner(std::move(task));
-        if (disk) {
-            boost::asio::post(disk, std::move(runner));
+        if (disk_executor) {
+            boost::asio::post(disk_executor, std::move(runner));
         } else {
             auto& context = boost::asio::query(loop, boost::asio::execution::context);
             boost::asio::post(boost::asio::use_service<disk_io_service>(context).get_executor(),
