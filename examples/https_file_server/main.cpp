@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
             std::cerr << argv[0] << ": cannot open --root " << options.root << ": " << ec.message() << "\n";
             return 1;
         }
-        root.enable_file_cache({options.file_cache});  // issue 13 (--file-cache; 0: off)
+        root.enable_file_cache({options.file_cache});      // issue 13 (--file-cache; 0: off)
         example::disk_threads disk(options.disk_threads);  // outlives the io_context below
         server srv(std::move(options), std::move(root));
         disk.apply(srv.send);

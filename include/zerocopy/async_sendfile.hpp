@@ -50,8 +50,8 @@ namespace zerocopy {
     On Linux, in `send_mode::automatic` and unless `options.off_loop_reads` is false, it never
     waits for the disk on the calling thread: a range that is not in the page cache is read on
     `options.disk_executor` (or the execution context's `disk_io_service`) first, by a task that
-    owns its buffer and a duplicate of `file`; the file may be closed as soon as the handler runs. A peer that goes away gives
-    `broken_pipe` or `connection_reset`; SIGPIPE is never raised and the process's signal
+    owns its buffer and a duplicate of `file`; the file may be closed as soon as the handler runs. A peer that
+   goes away gives `broken_pipe` or `connection_reset`; SIGPIPE is never raised and the process's signal
     disposition is never changed.
 
     With a `beast::basic_stream`, waits for writability go through the stream's own
