@@ -2,7 +2,9 @@
 //
 // One io_context run by --threads threads; each connection lives on its own strand (with one thread:
 // on the io_context itself, which needs none) and goes round one loop: wait for a request, read it
-// (zerocopy::http::async_read_request: Beast's parser plus the framing checks), answer it
+// (zerocopy::http::try_read_request, in the handler that saw the socket readable, and
+// zerocopy::http::async_read_request only for a request still arriving: Beast's parser plus the
+// framing checks), answer it
 // (zerocopy::http::serve_file: ranges, conditionals, traversal safety), write the answer
 // (zerocopy::http::async_write: the header bytes just ahead of the file bytes, which go by sendfile),
 // and start again while the connection is kept alive. One timer per connection enforces the limits;
@@ -82,6 +84,7 @@ public:
         if (!ticket_) return;  // the shutdown has begun: the socket closes with this object
         error_code ignored;
         socket_.set_option(tcp::no_delay(true), ignored);
+        socket_.non_blocking(true, ignored);  // for try_read_request: it never waits
         deadline_ = clock_type::now() + example::seconds(state_->options.header_timeout);
         timer_.expires_at(deadline_);
         wait_timer();
@@ -118,6 +121,12 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
         parser_->body_limit(example::max_body_bytes);
+        // The socket is readable (or a pipelined request is buffered): take what has arrived in this
+        // handler. Only a request still arriving goes through async_read_request, whose completion
+        // would otherwise cost one more trip through the scheduler for every request.
+        error_code ec;
+        zhttp::try_read_request(socket_, buffer_, *parser_, ec);
+        if (ec != asio::error::would_block) return on_request(ec);
         zhttp::async_read_request(
             socket_, buffer_, *parser_,
             [self = shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });

@@ -29,6 +29,7 @@
 #include <csignal>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -108,7 +109,12 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
         parser.body_limit(example::max_body_bytes);
-        auto [ec, n] = co_await zhttp::async_read_request(c->socket, buffer, parser, use_tuple);
+        // What has arrived is read at once; only a request still arriving is awaited.
+        error_code ec;
+        zhttp::try_read_request(c->socket, buffer, parser, ec);
+        if (ec == asio::error::would_block)
+            std::tie(ec, std::ignore) =
+                co_await zhttp::async_read_request(c->socket, buffer, parser, use_tuple);
         if (example::is_client_gone(ec) || c->state == connection::phase::closed) break;
         auto const started = clock_type::now();
         auto const& req = parser.get();
@@ -149,6 +155,7 @@ void start_connection(tcp::socket socket, server& srv) {
     error_code ec;
     auto const ep = c->socket.remote_endpoint(ec);
     c->socket.set_option(tcp::no_delay(true), ec);
+    c->socket.non_blocking(true, ec);  // for try_read_request: it never waits
     c->ticket = srv.sessions.enter([weak = std::weak_ptr<connection>(c)] {
         if (auto c = weak.lock())  // stop: close it if it is waiting for a request
             asio::post(c->socket.get_executor(), [c] {

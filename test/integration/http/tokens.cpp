@@ -12,6 +12,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_static_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/test/unit_test.hpp>
@@ -218,6 +219,106 @@ BOOST_AUTO_TEST_CASE(read_request_over_several_segments_and_pipelined) {
     bhttp::request_parser<bhttp::string_body> p3;
     zh::read_request(p.b, buffer, p3, ec);
     BOOST_TEST((zh::framing_error_of(ec) == zh::framing_error::duplicate_content_length));
+}
+
+BOOST_AUTO_TEST_CASE(read_request_that_read_completes_without_another_trip) {
+    // The request arrives whole in one read: the handler runs from that read's completion, not
+    // from a post after it (Beast's async_read would add one).
+    pair p;
+    beast::flat_buffer buffer;
+    bhttp::request_parser<bhttp::string_body> parser;
+    bool done = false;
+    zh::async_read_request(p.b, buffer, parser, [&](beast::error_code ec, std::size_t n) {
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(n == 28u);
+        done = true;
+    });
+    asio::write(p.a, asio::buffer(std::string("GET /x HTTP/1.1\r\nHost: h\r\n\r\n")));
+    BOOST_TEST(p.ioc.run_one() == 1u);  // the read's completion, which is also the handler's
+    BOOST_TEST(done);
+    BOOST_TEST(parser.get().target() == "/x");
+}
+
+BOOST_AUTO_TEST_CASE(try_read_request_takes_what_has_arrived) {
+    pair p;
+    p.b.non_blocking(true);
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+
+    // Nothing yet: would_block, nothing consumed.
+    bhttp::request_parser<bhttp::string_body> p1;
+    BOOST_TEST(zh::try_read_request(p.b, buffer, p1, ec) == 0u);
+    BOOST_TEST((ec == asio::error::would_block), ec.message());
+    BOOST_TEST(buffer.size() == 0u);
+
+    // A whole request and the start of a pipelined one: the first is parsed, the rest stays.
+    std::string const first = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+    asio::write(p.a, asio::buffer(first + "GET /b HTTP/1.1\r\nHo"));
+    p.b.wait(tcp::socket::wait_read);
+    BOOST_TEST(zh::try_read_request(p.b, buffer, p1, ec) == first.size());
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(p1.get().target() == "/a");
+    BOOST_TEST(p1.get().body() == "abc");
+    BOOST_TEST(beast::buffers_to_string(buffer.data()) == "GET /b HTTP/1.1\r\nHo");
+
+    // Half a header: would_block, the bytes kept, the parser untouched; async_read_request ends it.
+    bhttp::request_parser<bhttp::string_body> p2;
+    BOOST_TEST(zh::try_read_request(p.b, buffer, p2, ec) == 0u);
+    BOOST_TEST((ec == asio::error::would_block), ec.message());
+    BOOST_TEST(!p2.is_header_done());
+    BOOST_TEST(buffer.size() == 19u);
+    asio::write(p.a, asio::buffer(std::string("st: x\r\n\r\n")));
+    bool done = false;
+    zh::async_read_request(p.b, buffer, p2, [&](beast::error_code e, std::size_t) {
+        BOOST_TEST(!e, e.message());
+        done = true;
+    });
+    p.ioc.run();
+    p.ioc.restart();
+    BOOST_TEST(done);
+    BOOST_TEST(p2.get().target() == "/b");
+
+    // A header whole, its body not: the header is parsed, async_read_request reads only the body.
+    asio::write(p.a, asio::buffer(std::string("PUT /c HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc")));
+    p.b.wait(tcp::socket::wait_read);
+    bhttp::request_parser<bhttp::string_body> p3;
+    zh::try_read_request(p.b, buffer, p3, ec);
+    BOOST_TEST((ec == asio::error::would_block), ec.message());
+    BOOST_TEST(p3.is_header_done());
+    BOOST_TEST(!p3.is_done());
+    asio::write(p.a, asio::buffer(std::string("defGET")));
+    done = false;
+    zh::async_read_request(p.b, buffer, p3, [&](beast::error_code e, std::size_t) {
+        BOOST_TEST(!e, e.message());
+        done = true;
+    });
+    p.ioc.run();
+    p.ioc.restart();
+    BOOST_TEST(done);
+    BOOST_TEST(p3.get().target() == "/c");
+    BOOST_TEST(p3.get().body() == "abcdef");
+    BOOST_TEST(beast::buffers_to_string(buffer.data()) == "GET");
+    buffer.consume(buffer.size());
+
+    // A framing defect is found in the same call, before Beast sees the header.
+    asio::write(p.a, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n")));
+    p.b.wait(tcp::socket::wait_read);
+    bhttp::request_parser<bhttp::string_body> p4;
+    zh::try_read_request(p.b, buffer, p4, ec);
+    BOOST_TEST((zh::framing_error_of(ec) == zh::framing_error::obs_fold), ec.message());
+    buffer.consume(buffer.size());
+
+    // The peer leaves in the middle of a body: Beast's partial_message, never would_block.
+    asio::write(p.a, asio::buffer(std::string("PUT /d HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nab")));
+    p.a.shutdown(tcp::socket::shutdown_send);
+    p.b.wait(tcp::socket::wait_read);
+    bhttp::request_parser<bhttp::string_body> p5;
+    zh::try_read_request(p.b, buffer, p5, ec);
+    if (ec == asio::error::would_block) {  // the FIN came after the body bytes' readiness
+        p.b.wait(tcp::socket::wait_read);
+        zh::try_read_request(p.b, buffer, p5, ec);
+    }
+    BOOST_TEST((ec == bhttp::error::partial_message), ec.message());
 }
 
 BOOST_AUTO_TEST_CASE(read_request_refuses_an_unchecked_huge_header) {

@@ -7,6 +7,8 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -82,6 +84,59 @@ std::size_t read_room(DynamicBuffer const& buffer) {
     return left < read_chunk ? left : read_chunk;
 }
 
+// The framing checks of a message Beast has parsed, applied once it is complete.
+template <class Body, class Allocator>
+void check_parsed(boost::beast::http::parser<true, Body, Allocator> const& parser,
+                  boost::system::error_code& ec) {
+    if (ec) return;
+    framing_error const e = check_request_framing(parser.get().base());
+    if (e != framing_error::none) ec = e;
+}
+
+// Parses what `buffer` holds into `parser`, as Beast's read does between two reads of the stream.
+// True when the message is complete (then checked) or `ec` is set; false when more bytes must be
+// read. `n` grows by the bytes the parser consumed.
+template <class DynamicBuffer, class Body, class Allocator>
+bool parse_buffered(DynamicBuffer& buffer, boost::beast::http::parser<true, Body, Allocator>& parser,
+                    std::size_t& n, boost::system::error_code& ec) {
+    while (!parser.is_done()) {
+        if (buffer.size() == 0) return false;
+        std::size_t const used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        n += used;
+        if (ec == boost::beast::http::error::need_more) {
+            ec = {};
+            return false;
+        }
+        if (ec) return true;
+        if (used == 0) return false;
+    }
+    check_parsed(parser, ec);
+    return true;
+}
+
+// Reads from a synchronous stream until `buffer` holds a whole header that passed the raw-byte
+// checks (`ec` clear), or fails (a framing defect, header_limit, the stream's error — would_block
+// from a non-blocking stream among them).
+template <class SyncReadStream, class DynamicBuffer>
+void read_header(SyncReadStream& stream, DynamicBuffer& buffer, boost::system::error_code& ec) {
+    ec = {};
+    header_scanner scanner;
+    scanner.append(buffer.data());
+    for (;;) {
+        if (scanner.check(ec)) return;
+        std::size_t const room = read_room(buffer);
+        if (room == 0) {
+            ec = boost::beast::http::error::header_limit;
+            return;
+        }
+        std::size_t const n = stream.read_some(buffer.prepare(room), ec);
+        if (ec) return;
+        buffer.commit(n);
+        scanner.append(buffer.data(), n);
+    }
+}
+
 template <class Stream, class DynamicBuffer, class Body, class Allocator>
 class read_request_op {
     enum class step { start, reading, parsing, early };
@@ -94,59 +149,59 @@ public:
     void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0) {
         switch (step_) {
             case step::start:
+                if (!parser_.is_header_done()) scanner_.append(buffer_.data());
                 break;
             case step::early:
-                return self.complete(ec_, 0);
+                return self.complete(ec_, n_);
             case step::reading:
                 if (ec) return self.complete(ec, 0);
                 buffer_.commit(n);
                 did_io_ = true;
+                if (!parser_.is_header_done()) scanner_.append(buffer_.data(), n);
                 break;
-            case step::parsing:
-                if (!ec) {
-                    framing_error const e = check_request_framing(parser_.get().base());
-                    if (e != framing_error::none) ec = e;
-                }
-                return self.complete(ec, n);
+            case step::parsing:  // Beast's async_read read the rest of the body
+                check_parsed(parser_, ec);
+                return self.complete(ec, n_ + n);
         }
-        if (step_ == step::start)
-            scanner_.append(buffer_.data());
-        else
-            scanner_.append(buffer_.data(), n);
-        boost::system::error_code check;
-        if (scanner_.check(check)) {
-            if (check) {
-                if (!did_io_) {
-                    ec_ = check;
-                    step_ = step::early;
-                    return zerocopy::detail::resume_immediately(self);
-                }
-                return self.complete(check, 0);
-            }
-            step_ = step::parsing;
-            BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_read_request"));
-            return boost::beast::http::async_read(stream_, buffer_, parser_, std::move(self));
+        if (!parser_.is_header_done()) {
+            boost::system::error_code check;
+            if (!scanner_.check(check)) return read_more(self, read_room(buffer_));
+            if (check) return complete(self, check);
         }
-        std::size_t const room = read_room(buffer_);
-        if (room == 0) {  // a bounded buffer full of an incomplete header
-            if (!did_io_) {
-                ec_ = boost::beast::http::error::header_limit;
-                step_ = step::early;
-                return zerocopy::detail::resume_immediately(self);
-            }
-            return self.complete(boost::beast::http::error::header_limit, 0);
-        }
+        // The whole header is buffered (and checked): parse what is here, then read the rest of the
+        // body with Beast.
+        boost::system::error_code parsed;
+        if (parse_buffered(buffer_, parser_, n_, parsed)) return complete(self, parsed);
+        step_ = step::parsing;
+        BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_read_request"));
+        boost::beast::http::async_read(stream_, buffer_, parser_, std::move(self));
+    }
+
+private:
+    template <class Self>
+    void read_more(Self& self, std::size_t room) {
+        if (room == 0)
+            return complete(self, boost::beast::http::error::header_limit);  // a full bounded buffer
         step_ = step::reading;
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_read_request"));
         stream_.async_read_some(buffer_.prepare(room), std::move(self));
     }
 
-private:
+    // Completes at once after a read; without one, through the executor (never from the initiator).
+    template <class Self>
+    void complete(Self& self, boost::system::error_code ec) {
+        if (did_io_) return self.complete(ec, n_);
+        ec_ = ec;
+        step_ = step::early;
+        zerocopy::detail::resume_immediately(self);
+    }
+
     Stream& stream_;
     DynamicBuffer& buffer_;
     boost::beast::http::parser<true, Body, Allocator>& parser_;
     step step_ = step::start;
     bool did_io_ = false;
+    std::size_t n_ = 0;  // bytes the parser consumed from the buffer so far
     boost::system::error_code ec_;
     header_scanner scanner_;
 };
@@ -162,36 +217,43 @@ auto async_read_request(AsyncReadStream& stream, DynamicBuffer& buffer,
 }
 
 template <class SyncReadStream, class DynamicBuffer, class Body, class Allocator>
+std::size_t try_read_request(SyncReadStream& stream, DynamicBuffer& buffer,
+                             boost::beast::http::parser<true, Body, Allocator>& parser,
+                             boost::system::error_code& ec) {
+    ec = {};
+    if (!parser.is_header_done()) {
+        detail::read_header(stream, buffer, ec);
+        if (ec) return 0;
+    }
+    std::size_t n = 0;
+    while (!detail::parse_buffered(buffer, parser, n, ec)) {
+        // The body is still arriving: read what is there, as Beast's read would.
+        std::size_t const room = boost::beast::read_size(buffer, 65536);
+        if (room == 0) {
+            ec = boost::beast::http::error::buffer_overflow;
+            return n;
+        }
+        std::size_t const got = stream.read_some(buffer.prepare(room), ec);
+        if (ec == boost::asio::error::eof) {
+            ec = {};
+            parser.put_eof(ec);  // a body cut short: Beast's partial_message
+            if (!ec) detail::check_parsed(parser, ec);
+            return n;
+        }
+        if (ec) return n;
+        buffer.commit(got);
+    }
+    return n;
+}
+
+template <class SyncReadStream, class DynamicBuffer, class Body, class Allocator>
 std::size_t read_request(SyncReadStream& stream, DynamicBuffer& buffer,
                          boost::beast::http::parser<true, Body, Allocator>& parser,
                          boost::system::error_code& ec) {
-    ec = {};
-    detail::header_scanner scanner;
-    scanner.append(buffer.data());
-    for (;;) {
-        boost::system::error_code check;
-        if (scanner.check(check)) {
-            if (check) {
-                ec = check;
-                return 0;
-            }
-            break;
-        }
-        std::size_t const room = detail::read_room(buffer);
-        if (room == 0) {
-            ec = boost::beast::http::error::header_limit;
-            return 0;
-        }
-        std::size_t const n = stream.read_some(buffer.prepare(room), ec);
-        if (ec) return 0;
-        buffer.commit(n);
-        scanner.append(buffer.data(), n);
-    }
+    detail::read_header(stream, buffer, ec);
+    if (ec) return 0;
     std::size_t const n = boost::beast::http::read(stream, buffer, parser, ec);
-    if (!ec) {
-        framing_error const e = check_request_framing(parser.get().base());
-        if (e != framing_error::none) ec = e;
-    }
+    detail::check_parsed(parser, ec);
     return n;
 }
 
