@@ -23,6 +23,12 @@ bool would_block(boost::system::error_code const& ec) noexcept {
     return ec == errc::operation_would_block || ec == errc::resource_unavailable_try_again;
 }
 
+// The actions a driver that cannot wait may perform (sendfile_fsm::never_wait): non-blocking calls.
+bool never_waits(fsm_action::kind_t k) noexcept {
+    return k == fsm_action::read_nowait || k == fsm_action::send_small || k == fsm_action::send_head ||
+           k == fsm_action::try_write || k == fsm_action::narrow_cancellation || k == fsm_action::done;
+}
+
 std::size_t clamp_size(std::uint64_t remaining, std::size_t limit) noexcept {
     return static_cast<std::size_t>(std::min<std::uint64_t>(remaining, limit));
 }
@@ -117,7 +123,12 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
             break;
     }
     if (turn_ == 0) turn_start_ = ev.now;  // nothing sent in this turn yet: it starts here
-    return issue(next, ev.cancelled);
+    // never_wait(): a step that would wait ends the transfer here, before its head is sent; so
+    // does a head or narrowing put in front of an allowed step that could not leave at once.
+    if (never_wait_ && !never_waits(next.kind_)) next = finish(boost::asio::error::would_block);
+    fsm_action const a = issue(next, ev.cancelled);
+    if (never_wait_ && !never_waits(a.kind_)) return last_ = finish(boost::asio::error::would_block);
+    return a;
 }
 
 // Puts what the transfer needs before `next` in front of it: the end on cancellation, the

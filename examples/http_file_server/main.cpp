@@ -106,7 +106,15 @@ private:
 
     // Waits until the next request starts (its first byte is readable) for at most `limit`.
     void wait_for_request(clock_type::duration limit) {
-        if (buffer_.size() != 0) return read_request();  // a pipelined request is already here
+        if (buffer_.size() != 0) {
+            // A pipelined request is already here. Through the executor, not a direct call: the
+            // previous response may have completed inline (try_write), and a client pipelining
+            // thousands of requests must neither deepen this stack nor starve other connections.
+            phase_ = phase::reading;
+            return asio::post(socket_.get_executor(), [self = shared_from_this()] {
+                if (self->phase_ != phase::closed) self->read_request();
+            });
+        }
         phase_ = phase::waiting;
         set_deadline(limit);
         socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
@@ -151,9 +159,14 @@ private:
         // is the count seen at the previous check, so a stall from the first byte on is caught as well.
         last_progress_ = clock_type::now();
         set_deadline(send_check_interval());
-        // The header, then the file ranges with zerocopy::async_sendfile (--mode).
-        zhttp::async_write(
-            socket_, *response_, state_->send,
+        // A small response leaves at once, in this handler (try_write: one preadv2 and one sendmsg);
+        // anything else, or what a full socket did not take, with async_write_rest: the header,
+        // then the file ranges with zerocopy::async_sendfile (--mode).
+        error_code write_ec;
+        std::size_t const sent = zhttp::try_write(socket_, *response_, state_->send, write_ec);
+        if (write_ec != asio::error::would_block) return on_sent(write_ec, sent);
+        zhttp::async_write_rest(
+            socket_, *response_, state_->send, sent,
             [self = shared_from_this()](error_code ec, std::size_t bytes) { self->on_sent(ec, bytes); });
     }
 

@@ -832,6 +832,57 @@ BOOST_AUTO_TEST_CASE(only_where_it_applies) {
                      100) == A::send_head);
 }
 
+// zerocopy::http::try_write's machine: it never asks for an action that may wait.
+BOOST_AUTO_TEST_CASE(a_driver_that_cannot_wait_gets_would_block_instead_of_a_wait) {
+    auto never_waiting = [](std::uint64_t count, sendfile_options o = small_opts()) {
+        sendfile_fsm m = machine(0, count, o, stream_kind::socket, small_caps(), 120);
+        m.never_wait();
+        return m;
+    };
+    // In the page cache: the small path runs as usual.
+    sendfile_fsm m = never_waiting(3000);
+    BOOST_TEST_REQUIRE(start(m, 3000).kind() == A::read_nowait);
+    BOOST_TEST_REQUIRE(report(m, A::read_nowait, {}, 3000).kind() == A::send_small);
+    A a = report(m, A::send_small, {}, 3120);
+    BOOST_TEST(a.kind() == A::done);
+    BOOST_TEST(!a.error());
+    // Not in the page cache: would_block with nothing sent, not even the head.
+    sendfile_fsm cold = never_waiting(3000);
+    start(cold, 3000);
+    a = report(cold, A::read_nowait, boost::asio::error::would_block);
+    BOOST_TEST_REQUIRE(a.kind() == A::done);
+    BOOST_TEST((a.error() == boost::asio::error::would_block));
+    BOOST_TEST(cold.bytes_transferred() == 0u);
+    // A full socket: would_block with what went out (here part of the head) counted.
+    sendfile_fsm full = never_waiting(3000);
+    start(full, 3000);
+    report(full, A::read_nowait, {}, 3000);
+    a = report(full, A::send_small, {}, 100);
+    BOOST_TEST_REQUIRE(a.kind() == A::done);
+    BOOST_TEST((a.error() == boost::asio::error::would_block));
+    BOOST_TEST(full.bytes_transferred() == 100u);
+    // Part of the range cached: that part leaves, the rest would need sendfile: would_block.
+    sendfile_fsm part = never_waiting(3000);
+    start(part, 3000);
+    report(part, A::read_nowait, {}, 1000);
+    a = report(part, A::send_small, {}, 1120);
+    BOOST_TEST_REQUIRE(a.kind() == A::done);
+    BOOST_TEST((a.error() == boost::asio::error::would_block));
+    BOOST_TEST(part.bytes_transferred() == 1120u);
+    // Above the threshold: the ordinary path would sendfile: would_block before anything.
+    sendfile_fsm big = never_waiting(1 << 20);
+    a = start(big, 1 << 20);
+    BOOST_TEST_REQUIRE(a.kind() == A::done);
+    BOOST_TEST((a.error() == boost::asio::error::would_block));
+    BOOST_TEST(big.bytes_transferred() == 0u);
+    // A real error is still that error.
+    sendfile_fsm gone = never_waiting(3000);
+    start(gone, 3000);
+    report(gone, A::read_nowait, {}, 3000);
+    a = report(gone, A::send_small, boost::asio::error::connection_reset, 0);
+    BOOST_TEST((a.error() == boost::asio::error::connection_reset));
+}
+
 BOOST_AUTO_TEST_CASE(a_declared_sigpipe_disposition_reaches_the_unguarded_calls) {
     sendfile_options o = opts(send_mode::automatic);
     BOOST_TEST(![&] {

@@ -213,6 +213,12 @@ public:
     /// Whether the residency probe and off-loop reads are in use (issue 14).
     bool probing() const noexcept { return probe_; }
 
+    /// For a driver that cannot wait (zerocopy::http::try_write): from now on every action that may
+    /// wait for the socket or the disk — anything but read_nowait, send_small, send_head and
+    /// try_write — is replaced by `done` with `asio::error::would_block`, bytes_transferred() telling
+    /// what went out before. Call before the first resume.
+    void never_wait() noexcept { never_wait_ = true; }
+
     /// True when the kernel refusal `ec` may be answered by falling back to the buffered path.
     ZEROCOPY_DECL static bool is_native_refusal(boost::system::error_code const& ec) noexcept;
 
@@ -268,6 +274,7 @@ private:
     bool piece_ = false;       // the read in flight is a piece for the stream's write_some
     bool head_tried_ = false;  // send_head was returned once: the rest is written whole
     bool narrowed_ = false;
+    bool never_wait_ = false;  // never_wait()
     // Issue 13:
     std::size_t small_threshold_;  // sendfile_options::small_body_threshold
     bool sigpipe_ignored_;         // sendfile_options::sigpipe_ignored

@@ -96,6 +96,48 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
                  CompletionToken&& token
                      BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
 
+/** Write a message on a non-blocking socket without waiting, when all of it can go at once: for a
+    server that answers in the handler that read the request, where @ref async_write would spend a
+    trip through the scheduler on completing an operation that did not wait.
+
+    What is attempted, with the same bytes as @ref async_write:
+    @li a message without a file part (HEAD, 304, a short text): its bytes, with non-blocking
+    `write_some` calls until all are out or the socket is full;
+    @li a body of one file range of at most `options.small_body_threshold` bytes, to a socket, in
+    `send_mode::automatic` or `buffered` (the small-body path): one `preadv2(RWF_NOWAIT)` and one
+    non-blocking send of header and body (Linux; elsewhere nothing is attempted).
+    Anything else — a larger range, a range not in the page cache, a multipart or chunked body,
+    another Fields type, a body Beast writes itself — is not attempted: nothing is written.
+
+    @param stream A TCP socket (or a stream layered over one: its lowest layer is used) in
+    non-blocking mode (`non_blocking(true)`); the message is written to it directly.
+    @param msg The message.
+    @param options As for @ref async_write.
+    @param ec Set to indicate what error occurred, if any:
+    @li `asio::error::would_block`: the rest must wait, or was not attempted. Finish the message
+    with @ref async_write_rest, passing the returned count (which may be 0); write nothing else to
+    the stream before it;
+    @li an error of the stream or the file: as with @ref async_write (close the connection);
+    @li clear: the whole message was handed to the stream.
+    @returns Header and body bytes handed to the stream.
+*/
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t try_write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                      sendfile_options const& options, boost::system::error_code& ec);
+
+/** @ref async_write for the rest of a message of which the first `written` bytes (as
+    @ref try_write counted them) have been handed to the stream already: the same algorithm, with
+    those bytes skipped. `bytes_transferred` counts the whole message, the `written` bytes
+    included. `written` must not exceed what @ref try_write returned for this message.
+*/
+template <
+    class AsyncWriteStream, bool isRequest, class Body, class Fields,
+    class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(typename AsyncWriteStream::executor_type)>
+auto async_write_rest(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                      sendfile_options const& options, std::size_t written,
+                      CompletionToken&& token
+                          BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(typename AsyncWriteStream::executor_type));
+
 /** Write a complete HTTP message, blocking; the twin of @ref async_write: the same algorithm (the
     same head for each range, the same MSG_MORE and cork rule, nothing written when a single range
     already ends past its file), with the blocking twin of the core for each range and `asio::write`

@@ -400,6 +400,43 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
     }
 }
 
+/** The never-waiting twin of sendfile_with_head, for zerocopy::http::try_write: the same machine
+    told never_wait(), so that it only asks for non-blocking steps (the small-body path's read and
+    send, a head's send) and answers `asio::error::would_block` where it would wait for the socket
+    or the disk; the stream must be a socket. Returns the bytes handed to the stream, head
+    included, with `ec` clear when the whole transfer was done.
+*/
+template <class SyncWriteStream>
+std::uint64_t try_sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buffer head,
+                                     native_file_handle file, std::uint64_t offset, std::uint64_t count,
+                                     sendfile_options const& options, boost::system::error_code& ec,
+                                     std::optional<std::uint64_t> inspected_size = std::nullopt) {
+    sendfile_io<SyncWriteStream> io(stream, file);
+    sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind,
+                     platform_caps_of_this_build(), head.size());
+    fsm.never_wait();
+    unsigned char const* const h = static_cast<unsigned char const*>(head.data());
+    std::unique_ptr<unsigned char[]> buffer;
+    std::uint64_t size = inspected_size.value_or(0);
+    boost::system::error_code const inspect_ec =
+        inspected_size ? boost::system::error_code() : inspect_file(file, size);
+    fsm_event ev(fsm_action::inspect, inspect_ec, size);  // no clock: no turns to time
+    for (;;) {
+        fsm_action const a = fsm.resume(ev);
+        if (a.kind() == fsm_action::done) {
+            ec = a.error();
+            return fsm.bytes_transferred();
+        }
+        if (a.kind() == fsm_action::narrow_cancellation) {  // nothing to cancel a call with
+            ev = fsm_event(a.kind());
+            continue;
+        }
+        BOOST_ASSERT(sendfile_io<SyncWriteStream>::is_synchronous(a));
+        if (a.kind() == fsm_action::read_nowait && !buffer) buffer.reset(new unsigned char[a.size()]);
+        ev = io.perform(a, buffer.get(), h);
+    }
+}
+
 }  // namespace detail
 
 template <class AsyncWriteStream, class CompletionToken,

@@ -10,12 +10,14 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/basic_file_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -203,8 +205,8 @@ class write_op {
     enum class step { start, beast_fallback, send, early_error };
 
 public:
-    write_op(Stream& stream, message_type& msg, sendfile_options const& options)
-        : stream_(stream), msg_(msg), options_(options) {}
+    write_op(Stream& stream, message_type& msg, sendfile_options const& options, std::size_t written)
+        : stream_(stream), msg_(msg), options_(options), bytes_(written), skip_(written) {}
 
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}, std::uint64_t n = 0) {
@@ -214,6 +216,7 @@ public:
                 // (once the header is on the wire the operation has side effects).
                 self.reset_cancellation_state(boost::asio::enable_partial_cancellation());
                 if (msg_.chunked()) {
+                    BOOST_ASSERT_MSG(skip_ == 0, "try_write writes nothing of a chunked message");
                     step_ = step::beast_fallback;
                     BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
                     return boost::beast::http::async_write(stream_, msg_, std::move(self));
@@ -249,7 +252,9 @@ public:
                 break;
         }
         write_step s;
-        if (!plan_.next(msg_.body(), st_->head, s)) return finish(self, {});
+        do {
+            if (!plan_.next(msg_.body(), st_->head, s)) return finish(self, {});
+        } while (!skip(s));
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
         if (s.length != 0) {
             if (auto const inspected = traits::inspection(msg_.body()))  // issue 13
@@ -263,6 +268,19 @@ public:
     }
 
 private:
+    // Drops from `s` what try_write handed to the stream already (async_write_rest); false when
+    // nothing of the step is left to write.
+    bool skip(write_step& s) noexcept {
+        std::size_t const h = std::min(skip_, s.head.size());
+        s.head += h;
+        skip_ -= h;
+        std::uint64_t const f = std::min<std::uint64_t>(skip_, s.length);
+        s.offset += f;
+        s.length -= f;
+        skip_ -= static_cast<std::size_t>(f);
+        return s.head.size() != 0 || s.length != 0;
+    }
+
     template <class Self>
     void finish(Self& self, boost::system::error_code ec) {
         if (st_) st_->cork.release();
@@ -276,7 +294,8 @@ private:
     std::shared_ptr<state> st_;
     write_plan<traits> plan_;
     step step_ = step::start;
-    std::size_t bytes_ = 0;
+    std::size_t bytes_;       // handed to the stream, try_write's included
+    std::size_t skip_;        // what try_write wrote, still to be skipped
     std::uint64_t base_ = 0;  // traits::start: where the body's offsets begin in the file
     boost::system::error_code ec_;
 };
@@ -294,11 +313,11 @@ public:
 
     template <class Handler, bool isRequest, class Body, class Fields>
     void operator()(Handler&& handler, boost::beast::http::message<isRequest, Body, Fields>* msg,
-                    sendfile_options const& options) const {
+                    sendfile_options const& options, std::size_t written) const {
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::size_t)>(
-            write_op<Stream, isRequest, Body, Fields, allocator_type>(stream_, *msg, options), handler,
+            write_op<Stream, isRequest, Body, Fields, allocator_type>(stream_, *msg, options, written), handler,
             stream_);
     }
 
@@ -314,9 +333,61 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
                  sendfile_options const& options, CompletionToken&& token) {
     if constexpr (detail::uses_zerocopy_writer<Body, Fields>) {
         return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
-            detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options);
+            detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options, std::size_t(0));
     } else {
         return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
+    }
+}
+
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken>
+auto async_write_rest(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                      sendfile_options const& options, std::size_t written, CompletionToken&& token) {
+    if constexpr (detail::uses_zerocopy_writer<Body, Fields>) {
+        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
+            detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options, written);
+    } else {
+        BOOST_ASSERT_MSG(written == 0, "try_write writes nothing of a message Beast serializes");
+        return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
+    }
+}
+
+template <class SyncWriteStream, bool isRequest, class Body, class Fields>
+std::size_t try_write(SyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                      sendfile_options const& options, boost::system::error_code& ec) {
+    ec = boost::asio::error::would_block;  // until something is attempted
+    if constexpr (detail::uses_zerocopy_writer<Body, Fields> &&
+                  zerocopy::detail::stream_traits<SyncWriteStream>::kind == zerocopy::detail::stream_kind::socket) {
+        using traits = detail::zerocopy_body<Body>;
+        if (msg.chunked() || detail::write_plan<traits>::corks(msg.body())) return 0;
+        ec = {};
+        std::uint64_t const base = traits::start(msg.body(), ec);
+        if (ec) return 0;
+        std::string head;
+        detail::format_header(msg.base(), head);
+        detail::write_plan<traits> plan;
+        detail::write_step s;
+        std::size_t bytes = 0;
+        while (!ec && plan.next(msg.body(), head, s)) {
+            if (s.length == 0) {  // memory only: as much as the socket takes now
+                for (std::size_t k = 0; !ec && k < s.head.size();) {
+                    std::size_t const n = stream.write_some(s.head + k, ec);
+                    k += n;
+                    bytes += n;
+                }
+                continue;
+            }
+            std::optional<std::uint64_t> size;
+            if (auto const inspected = traits::inspection(msg.body())) size = inspected->size();
+            bytes += static_cast<std::size_t>(zerocopy::detail::try_sendfile_with_head(
+                stream, s.head, traits::handle(msg.body()), base + s.offset, s.length, options, ec, size));
+        }
+        if (ec == boost::asio::error::try_again) ec = boost::asio::error::would_block;
+        return bytes;
+    } else {
+        (void)stream;
+        (void)msg;
+        (void)options;
+        return 0;
     }
 }
 
