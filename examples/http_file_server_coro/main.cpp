@@ -136,7 +136,11 @@ asio::awaitable<void> session(std::shared_ptr<connection> c, server& srv, std::s
         send.mode = opt.mode;
         send.sigpipe_ignored = true;  // issue 13: main() ignores SIGPIPE before anything is sent
         send.small_body_threshold = opt.small_body;  // issue 13: --small-body
-        auto [wec, bytes] = co_await zhttp::async_write(c->socket, *res, send, use_tuple);
+        // A small response leaves at once (try_write); the rest of any other is awaited.
+        error_code wec;
+        std::size_t bytes = zhttp::try_write(c->socket, *res, send, wec);
+        if (wec == asio::error::would_block)
+            std::tie(wec, bytes) = co_await zhttp::async_write_rest(c->socket, *res, send, bytes, use_tuple);
         if (!opt.quiet)
             example::log_access(peer, example::request_line(req), res->result_int(), bytes,
                                 clock_type::now() - started, wec, cause);

@@ -10,7 +10,7 @@ import argparse, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 p = argparse.ArgumentParser()
 p.add_argument('--server', required=True)
 p.add_argument('--requests', type=int, default=1000)
-p.add_argument('--budget', type=float, default=9.0)  # today's count is 8.3 (docs/benchmarks.md)
+p.add_argument("--budget", type=float, default=6.0)  # the target, met since try_write (docs/benchmarks.md)
 a = p.parse_args()
 if not shutil.which('strace'):
     print('strace missing'); sys.exit(77)
@@ -64,7 +64,8 @@ try:
     for k in ('openat', 'openat2', 'open', 'fstat', 'newfstatat', 'statx', 'close', 'fcntl', 'sendfile',
               'rt_sigprocmask', 'setsockopt', 'writev'):
         if per.get(k, 0) > 0.05: bad.append('%s %.2f per request, expected none' % (k, per[k]))
-    if total > a.budget: bad.append('total %.2f > budget %.1f' % (total, a.budget))
+    # 0.02 per request (20 calls in 1000 requests) for a timer's occasional wake-up, never a call per request.
+    if total > a.budget + 0.02: bad.append('total %.2f > budget %.1f' % (total, a.budget))
     for b in bad: print('FAIL: ' + b)
     sys.exit(1 if bad else 0)
 finally:

@@ -4,6 +4,7 @@
 #include "http_test_util.hpp"
 
 #include <boost/asio/use_future.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -102,6 +103,19 @@ auto const zero_copy_sync = [](tcp::socket& s, auto& msg, auto&& h) {
     asio::post(s.get_executor(), [h = std::move(h), ec, n]() mutable { h(ec, n); });
 };
 
+// try_write in the initiating call, async_write_rest for whatever it left (a larger body, a full
+// socket): the bytes must be those of async_write whichever way the message was split.
+auto const try_then_rest = [](tcp::socket& s, auto& msg, auto&& h) {
+    s.non_blocking(true);
+    beast::error_code ec;
+    std::size_t const n = zh::try_write(s, msg, zerocopy::sendfile_options{}, ec);
+    if (ec != asio::error::would_block) {
+        asio::post(s.get_executor(), [h = std::move(h), ec, n]() mutable { h(ec, n); });
+        return;
+    }
+    zh::async_write_rest(s, msg, zerocopy::sendfile_options{}, n, std::move(h));
+};
+
 bhttp::response<bhttp::file_body> file_response(std::string const& path) {
     bhttp::response<bhttp::file_body> res{bhttp::status::ok, 11};
     beast::error_code ec;
@@ -135,9 +149,12 @@ BOOST_AUTO_TEST_CASE(file_body_same_bytes_as_beast) {
         std::string const z = send_with(res1, zero_copy);
         std::string const b = send_with(res2, buffered);
         std::string const s = send_with(res3, zero_copy_sync);
+        auto res4 = file_response(path);
+        std::string const t = send_with(res4, try_then_rest);
         BOOST_TEST(z.size() == b.size());
         BOOST_TEST((z == b));
         BOOST_TEST((s == b));
+        BOOST_TEST((t == b));
         BOOST_TEST(z.size() >= size);
         BOOST_TEST((z.substr(z.size() - size) == content));
         // The file's own position is neither used nor moved by the zero-copy writer.
@@ -225,6 +242,8 @@ BOOST_AUTO_TEST_CASE(range_body_single_and_multipart_same_bytes_as_beast) {
             auto r5 = make(which);
             BOOST_TEST((send_with(r4, forced_buffered) == b));
             BOOST_TEST((send_with(r5, forced_native_sync) == b));
+            auto r6 = make(which);  // 1: a small range, sent by try_write; 3: text, written whole
+            BOOST_TEST((send_with(r6, try_then_rest) == b));
             std::string const body = z.substr(z.find("\r\n\r\n") + 4);
             if (which == 0) BOOST_TEST((body == content));
             if (which == 1) BOOST_TEST((body == content.substr(1000, 5000)));
@@ -417,6 +436,142 @@ BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
     BOOST_TEST(p.received().size() > 1000u);
 }
 #endif
+
+BOOST_AUTO_TEST_CASE(try_write_sends_a_small_response_at_once_and_leaves_the_rest) {
+    temp_dir dir;
+    std::string const small = dir.write("small", pattern(3000));
+    std::string const big = dir.write("big", pattern(1 << 20));
+    zerocopy::sendfile_options const opts;  // small_body_threshold: 16 KiB
+    {
+        // Small, in the page cache (just written): all of it in this call, nothing to run.
+        pair p;
+        p.capture();
+        p.a.non_blocking(true);
+        auto res = range_response(small);
+        std::string expected;
+        {
+            auto copy = range_response(small);
+            expected = send_with(copy, zero_copy);
+        }
+        beast::error_code ec;
+        std::size_t const n = zh::try_write(p.a, res, opts, ec);
+        BOOST_TEST(!ec, ec.message());
+        BOOST_TEST(n == expected.size());
+        p.a.shutdown(tcp::socket::shutdown_send);
+        BOOST_TEST((p.received() == expected));
+    }
+    {
+        // Above the threshold: not attempted, nothing written; async_write_rest sends it all.
+        pair p;
+        p.capture();
+        p.a.non_blocking(true);
+        auto res = range_response(big);
+        beast::error_code ec;
+        BOOST_TEST(zh::try_write(p.a, res, opts, ec) == 0u);
+        BOOST_TEST((ec == asio::error::would_block), ec.message());
+        std::size_t total = 0;
+        zh::async_write_rest(p.a, res, opts, 0, [&](beast::error_code e, std::size_t m) {
+            BOOST_TEST(!e, e.message());
+            total = m;
+        });
+        p.ioc.run();
+        p.a.shutdown(tcp::socket::shutdown_send);
+        std::string const got = p.received();
+        BOOST_TEST(total == got.size());
+        BOOST_TEST(got.size() > (1u << 20));
+        BOOST_TEST((got.substr(got.size() - (1 << 20)) == pattern(1 << 20)));
+    }
+    {
+        // A full socket: what went out is counted, async_write_rest adds exactly the rest.
+        pair p;  // no reader yet: the socket fills up
+        p.a.non_blocking(true);
+        std::string const filler(1 << 16, 'x');
+        std::size_t queued = 0;
+        for (;;) {
+            beast::error_code ec;
+            queued += p.a.write_some(asio::buffer(filler), ec);
+            if (ec == asio::error::would_block) break;
+            BOOST_TEST_REQUIRE(!ec, ec.message());
+        }
+        // Let the peer take a little, so that part of the response fits (or none: both are valid).
+        char sink[2000];
+        std::size_t drained = 0;
+        while (drained < sizeof sink)
+            drained += p.b.read_some(asio::buffer(sink + drained, sizeof sink - drained));
+        auto res = range_response(small);
+        beast::error_code ec;
+        std::size_t const n = zh::try_write(p.a, res, opts, ec);
+        p.capture();
+        std::size_t total = n;
+        if (ec == asio::error::would_block) {  // usually; the peer's read may have made room for all
+            zh::async_write_rest(p.a, res, opts, n, [&](beast::error_code e, std::size_t m) {
+                BOOST_TEST(!e, e.message());
+                total = m;
+            });
+            p.ioc.run();
+        } else {
+            BOOST_TEST(!ec, ec.message());
+        }
+        p.a.shutdown(tcp::socket::shutdown_send);
+        std::string const got = p.received();
+        auto copy = range_response(small);
+        std::string const expected = send_with(copy, zero_copy);
+        BOOST_TEST(total == expected.size());
+        BOOST_TEST_REQUIRE(got.size() == queued - drained + expected.size());
+        BOOST_TEST((got.substr(queued - drained) == expected));
+    }
+    {
+        // A header alone (HEAD, 304): written whole; a stream that is not a socket: not attempted.
+        pair p;
+        p.capture();
+        p.a.non_blocking(true);
+        auto res = range_response(small);
+        res.body().clear_content();
+        res.result(bhttp::status::not_modified);
+        res.content_length(boost::none);
+        beast::error_code ec;
+        std::size_t const n = zh::try_write(p.a, res, opts, ec);
+        BOOST_TEST(!ec, ec.message());
+        beast::tcp_stream timed(std::move(p.a));
+        BOOST_TEST(zh::try_write(timed, res, opts, ec) == 0u);
+        BOOST_TEST((ec == asio::error::would_block));
+        timed.socket().shutdown(tcp::socket::shutdown_send);
+        std::string const got = p.received();
+        BOOST_TEST(got.size() == n);
+        BOOST_TEST(got.rfind("HTTP/1.1 304 Not Modified\r\n", 0) == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(async_write_rest_skips_exactly_what_was_written) {
+    temp_dir dir;
+    std::string const path = dir.write("f", pattern(5000));
+    auto copy = range_response(path);
+    std::string const expected = send_with(copy, zero_copy);
+    std::size_t const header = expected.find("\r\n\r\n") + 4;
+    for (std::size_t k : {std::size_t(0), std::size_t(1), header - 1, header, header + 1, expected.size() - 1,
+                          expected.size()}) {
+        BOOST_TEST_CONTEXT("written " << k) {
+            pair p;
+            p.capture();
+            asio::write(p.a, asio::buffer(expected.data(), k));  // as if try_write had sent these
+            auto res = range_response(path);
+            std::size_t total = 0;
+            bool done = false;
+            zh::async_write_rest(p.a, res, zerocopy::sendfile_options{}, k,
+                                 [&](beast::error_code e, std::size_t m) {
+                                     BOOST_TEST(!e, e.message());
+                                     total = m;
+                                     done = true;
+                                 });
+            BOOST_TEST(!done);  // not even when nothing is left to write
+            p.ioc.run();
+            BOOST_TEST(done);
+            p.a.shutdown(tcp::socket::shutdown_send);
+            BOOST_TEST((p.received() == expected));
+            BOOST_TEST(total == expected.size());
+        }
+    }
+}
 
 BOOST_AUTO_TEST_CASE(throwing_sync_write) {
     temp_dir dir;

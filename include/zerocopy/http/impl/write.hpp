@@ -244,6 +244,7 @@ public:
                 return finish(self, ec_);
 
             case step::send:
+                waited_ = true;
                 bytes_ += static_cast<std::size_t>(n);
                 if (ec) return finish(self, ec);
                 // A cancellation that arrived as a step completed successfully still stops here.
@@ -253,7 +254,13 @@ public:
         }
         write_step s;
         do {
-            if (!plan_.next(msg_.body(), st_->head, s)) return finish(self, {});
+            if (plan_.next(msg_.body(), st_->head, s)) continue;
+            if (waited_) return finish(self, {});
+            // All of it was written by try_write: complete through the executor, never from the
+            // initiator.
+            ec_ = {};
+            step_ = step::early_error;
+            return zerocopy::detail::resume_immediately(self);
         } while (!skip(s));
         BOOST_ASIO_HANDLER_LOCATION((__FILE__, __LINE__, "zerocopy::http::async_write"));
         if (s.length != 0) {
@@ -294,6 +301,7 @@ private:
     std::shared_ptr<state> st_;
     write_plan<traits> plan_;
     step step_ = step::start;
+    bool waited_ = false;     // an intermediate operation completed: the handler may run directly
     std::size_t bytes_;       // handed to the stream, try_write's included
     std::size_t skip_;        // what try_write wrote, still to be skipped
     std::uint64_t base_ = 0;  // traits::start: where the body's offsets begin in the file
@@ -317,8 +325,8 @@ public:
         using handler_type = std::decay_t<Handler>;
         using allocator_type = boost::asio::associated_allocator_t<handler_type>;
         boost::asio::async_compose<handler_type, void(boost::system::error_code, std::size_t)>(
-            write_op<Stream, isRequest, Body, Fields, allocator_type>(stream_, *msg, options, written), handler,
-            stream_);
+            write_op<Stream, isRequest, Body, Fields, allocator_type>(stream_, *msg, options, written),
+            handler, stream_);
     }
 
 private:
@@ -356,7 +364,8 @@ std::size_t try_write(SyncWriteStream& stream, boost::beast::http::message<isReq
                       sendfile_options const& options, boost::system::error_code& ec) {
     ec = boost::asio::error::would_block;  // until something is attempted
     if constexpr (detail::uses_zerocopy_writer<Body, Fields> &&
-                  zerocopy::detail::stream_traits<SyncWriteStream>::kind == zerocopy::detail::stream_kind::socket) {
+                  zerocopy::detail::stream_traits<SyncWriteStream>::kind ==
+                      zerocopy::detail::stream_kind::socket) {
         using traits = detail::zerocopy_body<Body>;
         if (msg.chunked() || detail::write_plan<traits>::corks(msg.body())) return 0;
         ec = {};
