@@ -33,38 +33,38 @@ bool has_native_send() noexcept {
     return true;
 }
 
+namespace {
+constexpr std::size_t sendfile_max = 0x7ffff000;  // what Linux moves per call at most
+
+// One sendfile(2) call of at most sendfile_max bytes, at an explicit offset (the file position is
+// untouched).
+io_result sendfile_once(native_stream_handle out, native_file_handle file, std::uint64_t offset,
+                        std::size_t count) noexcept {
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past EOF
+    if (count > sendfile_max) count = sendfile_max;
+    return call_retrying_eintr([&] {
+        off_t off = static_cast<off_t>(offset);
+        return ::sendfile(out, file, &off, count);
+    });
+}
+}  // namespace
+
 io_result native_send(native_stream_handle out, native_file_handle file, std::uint64_t offset,
                       std::size_t count, void const*, std::size_t) noexcept {
     // No head here (platform_caps::native_head is false): the machine sends it with send_nosignal.
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past EOF
-    constexpr std::size_t kernel_max = 0x7ffff000;  // what Linux moves per call at most
-    if (count > kernel_max) count = kernel_max;
     sigpipe_guard guard;
-    io_result const r = call_retrying_eintr([&] {
-        off_t off = static_cast<off_t>(offset);  // sendfile reads at *off; the file position is untouched
-        return ::sendfile(out, file, &off, count);
-    });
+    io_result const r = sendfile_once(out, file, offset, count);
     // A short count can mean the peer went away mid-call: the kernel then raised SIGPIPE and still
     // returned the bytes it had moved.
-    guard.discard_if(r.ec ? r.ec.value() == EPIPE : r.bytes < count);
+    guard.discard_if(r.ec ? r.ec.value() == EPIPE : r.bytes < std::min(count, sendfile_max));
     return r;
 }
 
 io_result native_send_unguarded(native_stream_handle out, native_file_handle file, std::uint64_t offset,
                                 std::size_t count) noexcept {
     // The caller declared SIGPIPE ignored process-wide (sendfile_options::sigpipe_ignored).
-#if !defined(NDEBUG)
-    struct sigaction sa {};
-    BOOST_ASSERT_MSG(::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN,
-                     "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
-#endif
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {};  // past EOF
-    constexpr std::size_t kernel_max = 0x7ffff000;
-    if (count > kernel_max) count = kernel_max;
-    return call_retrying_eintr([&] {
-        off_t off = static_cast<off_t>(offset);
-        return ::sendfile(out, file, &off, count);
-    });
+    BOOST_ASSERT_MSG(sigpipe_is_ignored(), "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
+    return sendfile_once(out, file, offset, count);
 }
 
 // ---------------------------------------------------------------------------------------------

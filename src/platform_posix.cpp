@@ -21,6 +21,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#if defined(__linux__)
+#include <sys/sendfile.h>
+#endif
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,10 +58,16 @@ io_result read_at(native_file_handle file, std::uint64_t offset, void* data, std
     return call_retrying_eintr([&] { return ::pread(file, data, size, static_cast<off_t>(offset)); });
 }
 
+namespace {
+io_result write_once(native_stream_handle out, void const* data, std::size_t size) noexcept {
+    return call_retrying_eintr([&] { return ::write(out, data, size); });
+}
+}  // namespace
+
 io_result write_some_nosignal(native_stream_handle out, void const* data, std::size_t size) noexcept {
     if (size > max_io) size = max_io;
     sigpipe_guard guard;
-    io_result const r = call_retrying_eintr([&] { return ::write(out, data, size); });
+    io_result const r = write_once(out, data, size);
     // A failure with EPIPE, or a short write that may have met a vanished reader, may have raised it.
     guard.discard_if(r.ec ? r.ec.value() == EPIPE : r.bytes < size);
     return r;
@@ -96,36 +105,63 @@ io_result send_with_head_nosignal(native_stream_handle out, void const* head, st
     return call_retrying_eintr([&] { return ::sendmsg(out, &m, MSG_NOSIGNAL); });
 }
 
-namespace {
-// The declaration of sendfile_options::sigpipe_ignored, checked where assertions are live.
-[[maybe_unused]] bool sigpipe_is_ignored() noexcept {
-    struct sigaction sa {};
-    return ::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN;
-}
-}  // namespace
-
 io_result write_some_unguarded(native_stream_handle out, void const* data, std::size_t size) noexcept {
+    // The caller declared SIGPIPE ignored process-wide (sendfile_options::sigpipe_ignored).
     BOOST_ASSERT_MSG(sigpipe_is_ignored(), "sendfile_options::sigpipe_ignored, but SIGPIPE is not ignored");
     if (size > max_io) size = max_io;
-    return call_retrying_eintr([&] { return ::write(out, data, size); });
+    return write_once(out, data, size);
 }
 
 // Issue 14: the off-loop task's side.
 
-io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size, void* scratch,
-                               std::size_t scratch_size) noexcept {
+io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size,
+                               std::uint64_t ahead, void* scratch, std::size_t scratch_size) noexcept {
     off_loop_stats().off_loop_reads.fetch_add(1, std::memory_order_relaxed);
     io_result total;
-    while (total.bytes < size) {
+    bool eof = false;
+#if defined(__linux__)
+    // Linux: sendfile(2) into /dev/null waits for the pages as a read does, without copying them
+    // out: the worker, which shares the loop's CPU when the server is pinned, spends a fraction of
+    // the time. Where the kernel refuses, the reads below do it through `scratch`.
+    int const sink = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    while (sink >= 0 && total.bytes < size) {
+        std::uint64_t const at = offset + total.bytes;
+        if (at > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) break;
+        io_result const r = call_retrying_eintr([&] {
+            off_t off = static_cast<off_t>(at);
+            return ::sendfile(sink, file, &off, std::min<std::size_t>(size - total.bytes, 0x7ffff000));
+        });
+        if (r.ec) break;  // the reads below try again and report their own error
+        if (r.bytes == 0) {
+            eof = true;
+            break;
+        }
+        total.bytes += r.bytes;
+    }
+    if (sink >= 0) ::close(sink);
+#endif
+    while (!eof && total.bytes < size) {
         std::size_t const want = std::min(size - total.bytes, scratch_size);
         io_result const r = read_at(file, offset + total.bytes, scratch, want);
         if (r.ec) {
             total.ec = r.ec;
             break;
         }
-        if (r.bytes == 0) break;  // end of file
+        eof = r.bytes == 0;  // the file ends here
         total.bytes += r.bytes;
     }
+#if defined(POSIX_FADV_WILLNEED)
+    std::uint64_t const next = offset + total.bytes;
+    if (!total.ec && total.bytes == size && ahead != 0 &&
+        next <= static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()))
+        (void)::posix_fadvise(
+            file, static_cast<off_t>(next),
+            static_cast<off_t>(std::min<std::uint64_t>(
+                ahead, static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()) - next)),
+            POSIX_FADV_WILLNEED);
+#else
+    (void)ahead;
+#endif
     return total;
 }
 

@@ -474,6 +474,9 @@ fsm_action sendfile_fsm::next_read_off_loop() noexcept {
     fsm_action a(fsm_action::read_off_loop);
     a.offset_ = offset_ + sent_;
     a.size_ = clamp_size(remaining(), std::max(max_chunk_, buffer_size_));
+    // The next range is read ahead meanwhile: a cold file is read once, in order, and the disk
+    // works while the loop sends (without it, reading and sending take turns).
+    a.ahead_ = std::min<std::uint64_t>(remaining() - a.size_, a.size_);
     return a;
 }
 

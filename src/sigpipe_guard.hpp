@@ -20,6 +20,13 @@
 namespace zerocopy {
 namespace detail {
 
+// Whether SIGPIPE is ignored process-wide: what sendfile_options::sigpipe_ignored declares, checked
+// by the unguarded calls where assertions are live.
+[[maybe_unused]] inline bool sigpipe_is_ignored() noexcept {
+    struct sigaction sa {};
+    return ::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 class sigpipe_guard {
 public:
     sigpipe_guard() noexcept {

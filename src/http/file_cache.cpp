@@ -7,7 +7,6 @@
 
 namespace zerocopy::http::detail {
 
-namespace {
 std::vector<std::string> split_path(std::string const& relative_path) {
     std::vector<std::string> segments;
     if (relative_path.empty() || relative_path == ".") return segments;
@@ -21,6 +20,7 @@ std::vector<std::string> split_path(std::string const& relative_path) {
     return segments;
 }
 
+namespace {
 bool same_version(file_status const& a, file_status const& b) {
     return a.kind == b.kind && a.file_id == b.file_id && a.size == b.size && a.mtime_ns == b.mtime_ns;
 }

@@ -25,6 +25,9 @@ namespace zerocopy::http::detail {
 /// What serve_file needs of a resolved file. Shared by the cache and the responses sending from it:
 /// the descriptor closes when the last of them lets go, so a response never sends from a
 /// descriptor number that was closed and reused.
+// The segments of a resolved relative path ("a/b/c" -> a, b, c; "" and "." -> none).
+std::vector<std::string> split_path(std::string const& relative_path);
+
 struct cached_file {
     unique_file file;
     file_status st;

@@ -93,14 +93,8 @@ bool has_coding_suffix(std::string_view path) {
 // of it); usable when it is a regular file not older than the identity file.
 bool open_variant(native_file_handle root, std::string const& relative_path, std::string_view suffix,
                   resolver_kind kind, detail::file_status const& identity, detail::located& out) {
-    std::vector<std::string> segments;
-    std::size_t start = 0;
-    for (;;) {
-        std::size_t const slash = relative_path.find('/', start);
-        segments.push_back(relative_path.substr(start, slash - start));
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
+    std::vector<std::string> segments = detail::split_path(relative_path);
+    if (segments.empty()) return false;  // the root itself has no variants
     segments.back().append(suffix.data(), suffix.size());
     out = detail::locate(root, segments, kind);
     return !out.ec && out.st.kind == detail::file_status::regular && out.file.is_open() &&

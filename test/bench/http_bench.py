@@ -143,9 +143,9 @@ class Server:
 
 
 class ZeroCopyServer(Server):
-    def __init__(self, name, binary, root, mode, tmp):
+    def __init__(self, name, binary, root, mode, tmp, small_body=None):
         super().__init__(name, None, tmp)
-        self.binary, self.root, self.mode = binary, root, mode
+        self.binary, self.root, self.mode, self.small_body = binary, root, mode, small_body
 
     def command(self, port):
         return [self.binary, "--root", self.root, "--address", "127.0.0.1", "--port", str(port), "--threads", "1",
@@ -153,7 +153,8 @@ class ZeroCopyServer(Server):
                 "--header-timeout", "60",
                 # nginx here serves no precompressed variants either (no gzip_static); the open-file
                 # cache (issue 13) is the example's default, given explicitly.
-                "--precompressed", "none", "--file-cache", "1024"]
+                "--precompressed", "none", "--file-cache", "1024"] + \
+            ([] if self.small_body is None else ["--small-body", str(self.small_body)])
 
     def wait_ready(self):
         line = self.proc.stdout.readline().decode()
@@ -348,6 +349,10 @@ def main():
     ap.add_argument("--no-nginx-variants", action="store_true", help="only nginx with sendfile on; tcp_nopush on")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--modes", default="native,buffered", help="http_file_server --mode values to measure")
+    ap.add_argument("--small-bodies", default="",
+                    help="http_file_server --small-body values, each a contender of its own (the crossover of "
+                         "the small-body path: e.g. 0,65536); default: the example's own")
+    ap.add_argument("--no-nginx", action="store_true", help="zerocopy contenders only")
     args = ap.parse_args()
 
     for tool in ("wrk", "nginx", "taskset"):
@@ -398,20 +403,23 @@ def main():
                 v.append("on")
         return v
 
-    zc = [("http_file_server " + m, m) for m in args.modes.split(",")]
+    small_bodies = [int(v) for v in args.small_bodies.split(",")] if args.small_bodies else [None]
+    zc = [("http_file_server " + m + ("" if sb is None else " small-body %d" % sb), m, sb)
+          for m in args.modes.split(",") for sb in small_bodies]
     results = []  # dicts: server, config, size, conns, round, figures
     servers = {}
     try:
-        for name, mode in zc:
-            servers[name] = ZeroCopyServer(name, binary, args.root, mode, tmp).start(args.server_cpu)
+        for name, mode, sb in zc:
+            servers[name] = ZeroCopyServer(name, binary, args.root, mode, tmp, sb).start(args.server_cpu)
         for cfg in NGINX_CONFIGS:
-            if args.no_nginx_variants and cfg != "on+nopush":
+            if args.no_nginx or (args.no_nginx_variants and cfg != "on+nopush"):
                 continue
             servers["nginx " + cfg] = Nginx("nginx " + cfg, args.root, cfg, tmp).start(args.server_cpu)
         for rnd in range(args.rounds):
             for size in sizes:
                 for c in conns:
-                    order = [n for n, _ in zc] + ["nginx " + v for v in nginx_variants(size, c)]
+                    order = [z[0] for z in zc] + \
+                        ([] if args.no_nginx else ["nginx " + v for v in nginx_variants(size, c)])
                     if rnd % 2:
                         order.reverse()
                     for name in order:
@@ -429,7 +437,8 @@ def main():
     # Memory per connection: each server freshly started, one at a time.
     slow = {}
     if args.slow_connections > 0:
-        for name, make in [(n, (lambda n=n, m=m: ZeroCopyServer(n, binary, args.root, m, tmp))) for n, m in zc] + \
+        for name, make in [(n, (lambda n=n, m=m, sb=sb: ZeroCopyServer(n, binary, args.root, m, tmp, sb)))
+                           for n, m, sb in zc] + \
                 [("nginx on+nopush", lambda: Nginx("nginx on+nopush", args.root, "on+nopush", tmp))]:
             s = make().start(args.server_cpu)
             try:

@@ -1041,11 +1041,19 @@ BOOST_AUTO_TEST_CASE(cold_range_is_read_off_loop_then_re_probed) {
     a = report(m, A::probe, {}, 0);
     BOOST_TEST_REQUIRE(a.kind() == A::read_off_loop);
     BOOST_TEST(a.size() == 4096u);
+    BOOST_TEST(a.ahead() == 904u);  // the rest of the file (at most the next turn's) is read ahead
     a = report(m, A::read_off_loop, {}, 4096);
     BOOST_TEST_REQUIRE(a.kind() == A::probe);  // re-probe: it may be gone again
     a = report(m, A::probe, {}, 4096);
     BOOST_TEST_REQUIRE(a.kind() == A::send_native);
     BOOST_TEST(a.size() == 4096u);
+    // A long cold file: each read asks for the next turn's range ahead, no more.
+    sendfile_fsm big =
+        machine(0, 100000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
+    start(big, 100000);
+    a = report(big, A::probe, {}, 0);
+    BOOST_TEST_REQUIRE(a.kind() == A::read_off_loop);
+    BOOST_TEST(a.ahead() == a.size());
 }
 
 BOOST_AUTO_TEST_CASE(evicted_again_right_after_the_read_is_sent_anyway) {

@@ -44,8 +44,8 @@ public:
                                           boost::asio::wait_traits<std::chrono::steady_clock>, LoopExecutor>;
 
     off_loop_task(LoopExecutor loop, native_file_handle file, std::uint64_t offset, std::size_t size,
-                  timer_type* waiter)
-        : loop_(std::move(loop)), waiter_(waiter), file_(file), offset_(offset), size_(size) {}
+                  std::uint64_t ahead, timer_type* waiter)
+        : loop_(std::move(loop)), waiter_(waiter), file_(file), offset_(offset), size_(size), ahead_(ahead) {}
 
     off_loop_task(off_loop_task const&) = delete;
     off_loop_task& operator=(off_loop_task const&) = delete;
@@ -57,7 +57,7 @@ public:
         std::unique_ptr<unsigned char[]> scratch(new (std::nothrow) unsigned char[scratch_size]);
         io_result r;
         if (scratch)
-            r = read_into_page_cache(file_, offset_, size_, scratch.get(), scratch_size);
+            r = read_into_page_cache(file_, offset_, size_, ahead_, scratch.get(), scratch_size);
         else
             r.ec = boost::asio::error::no_memory;
         close_duplicate(std::exchange(file_, -1));
@@ -114,6 +114,7 @@ private:
     native_file_handle file_;           // the task's own duplicate
     std::uint64_t offset_;
     std::size_t size_;
+    std::uint64_t ahead_;  // read ahead after the range (sendfile_fsm: the next turn's)
     io_result result_;
     bool finished_ = false;
 };
@@ -167,7 +168,7 @@ public:
             timer_ = std::make_unique<timer_type>(loop, timer_type::time_point::max());
         else
             timer_->expires_at(timer_type::time_point::max());
-        auto task = std::make_shared<task_type>(loop, dup, a.offset(), a.size(), timer_.get());
+        auto task = std::make_shared<task_type>(loop, dup, a.offset(), a.size(), a.ahead(), timer_.get());
         task_ = task;
         timer_type* const timer = timer_.get();
         // Copied: `disk` may be a member of the operation, which moves with `self` below.

@@ -155,10 +155,13 @@ ZEROCOPY_DECL io_result read_at_nowait(native_file_handle file, std::uint64_t of
                                        std::size_t size) noexcept;
 
 /// Blocking (for a worker thread): reads file[offset, +size) through `scratch` (`scratch_size`
-/// bytes, reused), which brings it into the page cache; the data is discarded. The bytes read
-/// (short: the file ends there), or the first error with what was read before it.
+/// bytes, reused), which brings it into the page cache; the data is discarded. Then, when all of
+/// it was read, starts reading the `ahead` bytes after it into the page cache without waiting
+/// (POSIX_FADV_WILLNEED; a hint: its failure is ignored). The bytes read (short: the file ends
+/// there), or the first error with what was read before it.
 ZEROCOPY_DECL io_result read_into_page_cache(native_file_handle file, std::uint64_t offset, std::size_t size,
-                                             void* scratch, std::size_t scratch_size) noexcept;
+                                             std::uint64_t ahead, void* scratch,
+                                             std::size_t scratch_size) noexcept;
 
 /// A duplicate of `file` (close-on-exec) that an off-loop task owns, so that the caller may close
 /// `file` (and the number be reused) while the task still reads.

@@ -101,6 +101,12 @@ public:
                      kind_ != yield && kind_ != done);
         return size_;
     }
+    /// read_off_loop: bytes after the range to start reading ahead once it is in (the next turn's
+    /// range, at most as many), so that the disk reads them while the loop sends these; 0: none.
+    std::uint64_t ahead() const {
+        BOOST_ASSERT(kind_ == read_off_loop);
+        return ahead_;
+    }
     /// First byte of the head still to send: send_head, write_head, send_native, send_small.
     std::size_t head_offset() const {
         BOOST_ASSERT(kind_ == send_head || kind_ == write_head || kind_ == send_native ||
@@ -161,6 +167,7 @@ private:
     // Issue 13:
     std::size_t buffer_offset_ = 0;  // send_small: first buffer byte still to send
     bool sigpipe_ignored_ = false;   // send_native, try_write: no SIGPIPE guard needed
+    std::uint64_t ahead_ = 0;        // read_off_loop: read-ahead after the range
 };
 
 /// The result of the last action, reported to sendfile_fsm::resume.

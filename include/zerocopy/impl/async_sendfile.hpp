@@ -66,6 +66,15 @@ private:
     std::size_t size_ = 0;
 };
 
+// The answer to the machine's first action, inspect: the file's own check, or, for a file the
+// caller inspected already (issue 13: an inspected_file's size), that inspection without a syscall.
+inline fsm_event inspection_event(native_file_handle file, std::optional<std::uint64_t> inspected_size) {
+    std::uint64_t size = inspected_size.value_or(0);
+    boost::system::error_code const ec =
+        inspected_size ? boost::system::error_code() : inspect_file(file, size);
+    return fsm_event(fsm_action::inspect, ec, size);
+}
+
 #if defined(_WIN32)
 // Windows: the native primitive is an overlapped TransmitFile (detail::overlapped_send in the
 // platform seam), completed through the completion port with the op as handler. Per-operation
@@ -142,11 +151,7 @@ public:
         if (pending_ == fsm_action::inspect) {
             // Total cancellation is honoured until the machine narrows it (bytes on the wire).
             self.reset_cancellation_state(boost::asio::enable_total_cancellation());
-            // Issue 13: a file the caller inspected already (inspected_file) is not checked again.
-            std::uint64_t size = inspected_size_.value_or(0);
-            boost::system::error_code const ec =
-                inspected_size_ ? boost::system::error_code() : inspect_file(file_, size);
-            return run(self, fsm_event(fsm_action::inspect, ec, size));
+            return run(self, inspection_event(file_, inspected_size_));
         }
         if (pending_ == fsm_action::done) return complete(self);
         run(self, fsm_event(fsm_action::yield));
@@ -348,10 +353,7 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
     sendfile_fsm fsm(offset, count, options, stream_traits<SyncWriteStream>::kind, caps, head.size());
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
-    std::uint64_t size = inspected_size.value_or(0);
-    boost::system::error_code const inspect_ec =
-        inspected_size ? boost::system::error_code() : inspect_file(file, size);
-    fsm_event ev(fsm_action::inspect, inspect_ec, size);
+    fsm_event ev = inspection_event(file, inspected_size);
     for (;;) {
         ev.now = std::chrono::steady_clock::now();
         fsm_action const a = fsm.resume(ev);
@@ -417,10 +419,7 @@ std::uint64_t try_sendfile_with_head(SyncWriteStream& stream, boost::asio::const
     fsm.never_wait();
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
-    std::uint64_t size = inspected_size.value_or(0);
-    boost::system::error_code const inspect_ec =
-        inspected_size ? boost::system::error_code() : inspect_file(file, size);
-    fsm_event ev(fsm_action::inspect, inspect_ec, size);  // no clock: no turns to time
+    fsm_event ev = inspection_event(file, inspected_size);  // no clock: no turns to time
     for (;;) {
         fsm_action const a = fsm.resume(ev);
         if (a.kind() == fsm_action::done) {
