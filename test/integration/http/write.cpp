@@ -437,6 +437,12 @@ BOOST_AUTO_TEST_CASE(caller_cork_left_alone) {
 }
 #endif
 
+#if defined(_WIN32)
+constexpr bool small_body_path = false;  // TransmitFile sends small bodies too: no preadv2 + sendmsg
+#else
+constexpr bool small_body_path = true;
+#endif
+
 BOOST_AUTO_TEST_CASE(try_write_sends_a_small_response_at_once_and_leaves_the_rest) {
     temp_dir dir;
     std::string const small = dir.write("small", pattern(3000));
@@ -454,9 +460,20 @@ BOOST_AUTO_TEST_CASE(try_write_sends_a_small_response_at_once_and_leaves_the_res
             expected = send_with(copy, zero_copy);
         }
         beast::error_code ec;
-        std::size_t const n = zh::try_write(p.a, res, opts, ec);
-        BOOST_TEST(!ec, ec.message());
-        BOOST_TEST(n == expected.size());
+        std::size_t n = zh::try_write(p.a, res, opts, ec);
+        if (small_body_path) {
+            BOOST_TEST(!ec, ec.message());
+            BOOST_TEST(n == expected.size());
+        } else {  // Windows: no small-body path, the range is left to async_write_rest whole
+            BOOST_TEST((ec == asio::error::would_block), ec.message());
+            BOOST_TEST(n == 0u);
+            zh::async_write_rest(p.a, res, opts, 0, [&](beast::error_code e, std::size_t m) {
+                BOOST_TEST(!e, e.message());
+                n = m;
+            });
+            p.ioc.run();
+            BOOST_TEST(n == expected.size());
+        }
         p.a.shutdown(tcp::socket::shutdown_send);
         BOOST_TEST((p.received() == expected));
     }
