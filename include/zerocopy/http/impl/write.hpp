@@ -335,18 +335,6 @@ private:
 
 }  // namespace detail
 
-template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken,
-          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
-auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
-                 sendfile_options const& options, CompletionToken&& token) {
-    if constexpr (detail::uses_zerocopy_writer<Body, Fields>) {
-        return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
-            detail::initiate_write<AsyncWriteStream>(stream), token, &msg, options, std::size_t(0));
-    } else {
-        return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
-    }
-}
-
 template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken>
 auto async_write_rest(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
                       sendfile_options const& options, std::size_t written, CompletionToken&& token) {
@@ -357,6 +345,13 @@ auto async_write_rest(AsyncWriteStream& stream, boost::beast::http::message<isRe
         BOOST_ASSERT_MSG(written == 0, "try_write writes nothing of a message Beast serializes");
         return boost::beast::http::async_write(stream, msg, std::forward<CompletionToken>(token));
     }
+}
+
+template <class AsyncWriteStream, bool isRequest, class Body, class Fields, class CompletionToken,
+          std::enable_if_t<!std::is_same_v<std::decay_t<CompletionToken>, sendfile_options>, int>>
+auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest, Body, Fields>& msg,
+                 sendfile_options const& options, CompletionToken&& token) {
+    return zerocopy::http::async_write_rest(stream, msg, options, 0, std::forward<CompletionToken>(token));
 }
 
 template <class SyncWriteStream, bool isRequest, class Body, class Fields>
