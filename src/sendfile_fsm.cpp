@@ -23,6 +23,12 @@ bool would_block(boost::system::error_code const& ec) noexcept {
     return ec == errc::operation_would_block || ec == errc::resource_unavailable_try_again;
 }
 
+// The actions a driver that cannot wait may perform (sendfile_fsm::never_wait): non-blocking calls.
+bool never_waits(fsm_action::kind_t k) noexcept {
+    return k == fsm_action::read_nowait || k == fsm_action::send_small || k == fsm_action::send_head ||
+           k == fsm_action::try_write || k == fsm_action::narrow_cancellation || k == fsm_action::done;
+}
+
 std::size_t clamp_size(std::uint64_t remaining, std::size_t limit) noexcept {
     return static_cast<std::size_t>(std::min<std::uint64_t>(remaining, limit));
 }
@@ -123,15 +129,6 @@ fsm_action sendfile_fsm::resume(fsm_event const& ev) {
     fsm_action const a = issue(next, ev.cancelled);
     if (never_wait_ && !never_waits(a.kind_)) return last_ = finish(boost::asio::error::would_block);
     return a;
-}
-
-// The actions a driver that cannot wait may perform (never_wait()): non-blocking calls. With the
-// residency probe on, also the probe and the native send of what it found resident: sendfile(2) of
-// pages in the page cache to a non-blocking socket waits for neither the disk nor the socket.
-bool sendfile_fsm::never_waits(fsm_action::kind_t k) const noexcept {
-    return k == fsm_action::read_nowait || k == fsm_action::send_small || k == fsm_action::send_head ||
-           k == fsm_action::try_write || k == fsm_action::narrow_cancellation || k == fsm_action::done ||
-           (probe_ && (k == fsm_action::probe || k == fsm_action::send_native));
 }
 
 // Puts what the transfer needs before `next` in front of it: the end on cancellation, the

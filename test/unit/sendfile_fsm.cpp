@@ -1020,60 +1020,6 @@ BOOST_AUTO_TEST_CASE(resident_range_is_probed_then_sent) {
     BOOST_TEST(a.offset() == 2100u);
 }
 
-// zerocopy::http::try_write with the probe: a resident range leaves in the calling handler, at most
-// one turn of it; a cold range and a full socket end in would_block with what went out counted.
-BOOST_AUTO_TEST_CASE(a_driver_that_cannot_wait_sends_a_resident_range_for_one_turn) {
-    auto never_waiting = [] {
-        sendfile_fsm m =
-            machine(0, 5000, opts(send_mode::automatic, 2000), stream_kind::socket, probing_caps(), 100);
-        m.never_wait();
-        return m;
-    };
-    sendfile_fsm m = never_waiting();
-    A a = start(m, 5000);
-    BOOST_TEST_REQUIRE(a.kind() == A::send_head);  // the probe follows: MSG_MORE
-    BOOST_TEST(a.more());
-    BOOST_TEST_REQUIRE(narrowed(m, report(m, A::send_head, {}, 100)).kind() == A::probe);
-    a = report(m, A::probe, {}, 2000);
-    BOOST_TEST_REQUIRE(a.kind() == A::send_native);
-    BOOST_TEST(a.size() == 2000u);
-    a = report(m, A::send_native, {}, 2000);
-    // The turn is over: a yield would wait for the loop; the rest is the caller's to send.
-    BOOST_TEST_REQUIRE(a.kind() == A::done);
-    BOOST_TEST((a.error() == boost::asio::error::would_block));
-    BOOST_TEST(m.bytes_transferred() == 2100u);
-
-    // Cold: the off-loop read is not for this driver; the head went out already and is counted.
-    sendfile_fsm cold = never_waiting();
-    start(cold, 5000);
-    narrowed(cold, report(cold, A::send_head, {}, 100));
-    a = report(cold, A::probe, {}, 0);
-    BOOST_TEST_REQUIRE(a.kind() == A::done);
-    BOOST_TEST((a.error() == boost::asio::error::would_block));
-    BOOST_TEST(cold.bytes_transferred() == 100u);
-
-    // A full socket: the wait for writability is not for this driver either.
-    sendfile_fsm full = never_waiting();
-    start(full, 5000);
-    narrowed(full, report(full, A::send_head, {}, 100));
-    report(full, A::probe, {}, 2000);
-    a = report(full, A::send_native, boost::asio::error::would_block, 700);
-    BOOST_TEST_REQUIRE(a.kind() == A::done);
-    BOOST_TEST((a.error() == boost::asio::error::would_block));
-    BOOST_TEST(full.bytes_transferred() == 800u);
-
-    // Without the probe (turned off, or a platform without one) sendfile may wait for the disk: not
-    // attempted, nothing sent.
-    sendfile_options off = opts(send_mode::automatic, 2000);
-    off.off_loop_reads = false;
-    sendfile_fsm blind = machine(0, 5000, off, stream_kind::socket, probing_caps(), 100);
-    blind.never_wait();
-    a = start(blind, 5000);
-    BOOST_TEST_REQUIRE(a.kind() == A::done);
-    BOOST_TEST((a.error() == boost::asio::error::would_block));
-    BOOST_TEST(blind.bytes_transferred() == 0u);
-}
-
 BOOST_AUTO_TEST_CASE(partly_resident_sends_the_resident_part_at_once) {
     sendfile_fsm m = machine(0, 5000, opts(send_mode::automatic, 4096), stream_kind::socket, probing_caps());
     A a = start(m, 5000);

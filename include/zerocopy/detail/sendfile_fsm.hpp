@@ -221,11 +221,9 @@ public:
     bool probing() const noexcept { return probe_; }
 
     /// For a driver that cannot wait (zerocopy::http::try_write): from now on every action that may
-    /// wait for the socket or the disk — anything but read_nowait, send_small, send_head, try_write
-    /// and, while probing() (the socket being non-blocking), probe and the send_native of the range
-    /// a probe found resident — is replaced by `done` with `asio::error::would_block`,
-    /// bytes_transferred() telling what went out before (a head, a turn's first sends). Call before
-    /// the first resume.
+    /// wait for the socket or the disk — anything but read_nowait, send_small, send_head and
+    /// try_write — is replaced by `done` with `asio::error::would_block`, bytes_transferred() telling
+    /// what went out before. Call before the first resume.
     void never_wait() noexcept { never_wait_ = true; }
 
     /// True when the kernel refusal `ec` may be answered by falling back to the buffered path.
@@ -239,7 +237,6 @@ private:
     fsm_action on_write(fsm_event const& ev) noexcept;
     fsm_action on_try_write(fsm_event const& ev) noexcept;
     fsm_action issue(fsm_action next, boost::asio::cancellation_type_t cancelled) noexcept;
-    bool never_waits(fsm_action::kind_t k) const noexcept;
     fsm_action finish(boost::system::error_code ec) noexcept;
     fsm_action fall_back() noexcept;
     fsm_action next_send() noexcept;

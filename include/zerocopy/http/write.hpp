@@ -105,13 +105,9 @@ auto async_write(AsyncWriteStream& stream, boost::beast::http::message<isRequest
     `write_some` calls until all are out or the socket is full;
     @li a body of one file range of at most `options.small_body_threshold` bytes, to a socket, in
     `send_mode::automatic` or `buffered` (the small-body path): one `preadv2(RWF_NOWAIT)` and one
-    non-blocking send of header and body (Linux; elsewhere nothing is attempted);
-    @li a body of one larger file range, on Linux in `send_mode::automatic` with
-    `options.off_loop_reads`: the header, then `sendfile` of what the residency probe finds in the
-    page cache, for at most one turn (`options.max_turn_time` or `options.max_chunk`); a range not
-    in the page cache stops there.
-    Anything else — a multipart or chunked body, another Fields type, a body Beast writes itself —
-    is not attempted: nothing is written.
+    non-blocking send of header and body (Linux; elsewhere nothing is attempted).
+    Anything else — a larger range, a range not in the page cache, a multipart or chunked body,
+    another Fields type, a body Beast writes itself — is not attempted: nothing is written.
 
     @param stream A TCP socket (or a stream layered over one: its lowest layer is used) in
     non-blocking mode (`non_blocking(true)`); the message is written to it directly.

@@ -404,9 +404,8 @@ std::uint64_t sendfile_with_head(SyncWriteStream& stream, boost::asio::const_buf
 
 /** The never-waiting twin of sendfile_with_head, for zerocopy::http::try_write: the same machine
     told never_wait(), so that it only asks for non-blocking steps (the small-body path's read and
-    send, a head's send, with the residency probe the native send of a resident range, at most one
-    turn's worth) and answers `asio::error::would_block` where it would wait for the socket or the
-    disk; the stream must be a socket. Returns the bytes handed to the stream, head
+    send, a head's send) and answers `asio::error::would_block` where it would wait for the socket
+    or the disk; the stream must be a socket. Returns the bytes handed to the stream, head
     included, with `ec` clear when the whole transfer was done.
 */
 template <class SyncWriteStream>
@@ -420,11 +419,8 @@ std::uint64_t try_sendfile_with_head(SyncWriteStream& stream, boost::asio::const
     fsm.never_wait();
     unsigned char const* const h = static_cast<unsigned char const*>(head.data());
     std::unique_ptr<unsigned char[]> buffer;
-    fsm_event ev = inspection_event(file, inspected_size);
+    fsm_event ev = inspection_event(file, inspected_size);  // no clock: no turns to time
     for (;;) {
-        // The clock bounds what is sent here as it bounds a turn (max_turn_time): the caller is a
-        // handler on the event loop.
-        ev.now = std::chrono::steady_clock::now();
         fsm_action const a = fsm.resume(ev);
         if (a.kind() == fsm_action::done) {
             ec = a.error();
